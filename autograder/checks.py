@@ -1,0 +1,136 @@
+"""Comparisons that test cells call. A failure raises `CheckFailure` (an AssertionError) whose message says what is
+wrong: which output, which time step and which element, got vs. expected, the maximum error, and both shapes,
+with a hint when the mistake has a recognisable shape (transposed, off by one in time, a missing step).
+
+    check_close(H, expected_H, "H", time_axis=0)
+    check_shape(H, (T, B, h), "H")
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.tensors import to_numpy
+
+# float64 all the way: a correct NumPy answer agrees with the float64 reference to ~1e-15; 1e-7 leaves room for a
+# different order of summation and nothing else.
+RTOL = 1e-7
+ATOL = 1e-9
+
+
+class CheckFailure(AssertionError):
+    """A check that failed; its message is written for the learner."""
+
+
+def _as_array(got, name: str) -> np.ndarray:
+    if got is None:
+        raise CheckFailure(f"{name}: your function returned None. Did you forget a `return` statement?")
+    if isinstance(got, tuple) and len(got) and all(hasattr(g, "shape") for g in got):
+        raise CheckFailure(f"{name}: expected one array, got a tuple of {len(got)} arrays.")
+    got = to_numpy(got)
+    try:
+        arr = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise CheckFailure(f"{name}: expected a NumPy array of numbers, got {type(got).__name__} ({err}).") from None
+    return arr
+
+
+def _axis_labels(ndim: int, time_axis: int | None) -> list[str]:
+    if ndim == 3 and time_axis == 0:
+        return ["time step", "batch", "unit"]
+    if ndim == 2:
+        return ["batch", "unit"]
+    return [f"axis {i}" for i in range(ndim)]
+
+
+def _where(index: tuple[int, ...], labels: list[str]) -> str:
+    return ", ".join(f"{label} {i}" for label, i in zip(labels, index))
+
+
+def _shape_hint(got: tuple, want: tuple, time_axis: int | None) -> str:
+    if got == tuple(reversed(want)) or (len(got) == len(want) >= 2 and got[:-2] + got[-2:][::-1] == want):
+        return " Hint: the shape is the transpose of the expected one. Check the order of a matrix product or a `.T`."
+    if time_axis is not None and len(want) > 0 and got == want[1:]:
+        return " Hint: you returned a single step; the expected output stacks every time step."
+    if time_axis is not None and len(got) == len(want) and got[1:] == want[1:] and abs(got[0] - want[0]) == 1:
+        return " Hint: one time step too many or too few (off by one in time? was the initial state included?)."
+    return ""
+
+
+def check_shape(got, shape: tuple, name: str = "output") -> None:
+    """`got` is an array of exactly this shape."""
+    arr = _as_array(got, name)
+    if arr.shape != tuple(shape):
+        raise CheckFailure(f"{name} has the wrong shape: got {arr.shape}, expected {tuple(shape)}."
+                           + _shape_hint(arr.shape, tuple(shape), None))
+
+
+def check_close(got, expected, name: str = "output", *, time_axis: int | None = None, rtol: float = RTOL,
+                atol: float = ATOL, context: str = "") -> None:
+    """`got` equals `expected` element-wise within `rtol`/`atol`, or a `CheckFailure` says where and how not.
+
+    time_axis: the axis that indexes time steps (0 for (T, B, h) sequences), so the message names the first wrong
+    step and can spot an answer shifted in time. context: a description of the case (shapes, initial state).
+    """
+    want = np.asarray(to_numpy(expected), dtype=np.float64)
+    arr = _as_array(got, name)
+    where_case = f" [case: {context}]" if context else ""
+    if arr.shape != want.shape:
+        raise CheckFailure(f"{name} has the wrong shape: got {arr.shape}, expected {want.shape}{where_case}."
+                           + _shape_hint(arr.shape, want.shape, time_axis))
+    labels = _axis_labels(arr.ndim, time_axis)
+    nonfinite = ~np.isfinite(arr)
+    if nonfinite.any():
+        first = tuple(int(i) for i in np.argwhere(nonfinite)[0])
+        raise CheckFailure(f"{name} contains NaN or inf ({int(nonfinite.sum())} elements), first at {name}{list(first)} "
+                           f"({_where(first, labels)}){where_case}.")
+    bad = ~np.isclose(arr, want, rtol=rtol, atol=atol)
+    if not bad.any():
+        return
+    err = np.abs(arr - want)
+    first = tuple(int(i) for i in np.argwhere(bad)[0])  # argwhere is in C order: earliest time step first
+    worst = tuple(int(i) for i in np.unravel_index(np.argmax(err), err.shape))
+    lines = []
+    if time_axis is not None and arr.ndim > 0:
+        t = first[time_axis]
+        ok = "no earlier step to compare" if t == 0 else f"steps 0..{t - 1} match"
+        lines.append(f"{name} is wrong from time step {t} on ({ok}).")
+    else:
+        lines.append(f"{name} is wrong.")
+    lines.append(f"First wrong element {name}{list(first)} ({_where(first, labels)}): got {arr[first]:.8g}, "
+                 f"expected {want[first]:.8g}.")
+    lines.append(f"Max abs error {err[worst]:.3g} at {name}{list(worst)}; {int(bad.sum())} of {bad.size} elements "
+                 f"differ (rtol={rtol:g}, atol={atol:g}). Shapes: got {arr.shape}, expected {want.shape}{where_case}.")
+    hint = _value_hint(arr, want, time_axis, rtol, atol)
+    if hint:
+        lines.append("Hint: " + hint)
+    raise CheckFailure("\n".join(lines))
+
+
+def _value_hint(arr: np.ndarray, want: np.ndarray, time_axis: int | None, rtol: float, atol: float) -> str:
+    close = lambda a, b: a.shape == b.shape and a.size > 0 and np.allclose(a, b, rtol=rtol, atol=atol)
+    if time_axis == 0 and arr.shape[0] > 1:
+        if close(arr[1:], want[:-1]):
+            return "your step t equals the expected step t-1: your sequence lags one step behind (off by one in time)."
+        if close(arr[:-1], want[1:]):
+            return "your step t equals the expected step t+1: your sequence is one step ahead (off by one in time)."
+    if arr.ndim >= 2 and arr.shape[-1] == arr.shape[-2] and close(np.swapaxes(arr, -1, -2), want):
+        return "your answer is the transpose of the expected one."
+    if close(-arr, want):
+        return "your answer has the wrong sign."
+    return ""
+
+
+def check_keys(got, keys, name: str = "result") -> None:
+    """`got` is a dict with exactly these keys."""
+    if not isinstance(got, dict):
+        raise CheckFailure(f"{name}: expected a dict with keys {sorted(keys)}, got {type(got).__name__}.")
+    missing, extra = set(keys) - set(got), set(got) - set(keys)
+    if missing or extra:
+        raise CheckFailure(f"{name}: keys are wrong: missing {sorted(missing) or 'none'}, unexpected "
+                           f"{sorted(extra) or 'none'}; expected exactly {sorted(keys)}.")
+
+
+def check_numpy(got, name: str = "output") -> None:
+    """`got` is a NumPy array (the exercises are NumPy only: not a torch tensor, not a list)."""
+    if not isinstance(got, np.ndarray):
+        raise CheckFailure(f"{name}: expected a NumPy array, got {type(got).__module__}.{type(got).__name__}.")

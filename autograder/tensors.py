@@ -1,0 +1,23 @@
+"""Conversions between NumPy arrays and float64 tensors, shared by the references and the checks."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+def as_float64(*arrays):
+    """Each argument as a float64 torch tensor (from NumPy, lists or tensors). One argument in, one out."""
+    out = tuple(a.detach().to(torch.float64) if isinstance(a, torch.Tensor)
+                else torch.as_tensor(np.asarray(a, dtype=np.float64)) for a in arrays)
+    return out[0] if len(out) == 1 else out
+
+
+def to_numpy(value):
+    """A tensor as a float64 NumPy array; NumPy arrays and other values pass through (dicts and tuples recurse)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().to(torch.float64).numpy()
+    if isinstance(value, dict):
+        return {k: to_numpy(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(to_numpy(v) for v in value)
+    return value

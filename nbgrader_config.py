@@ -1,0 +1,21 @@
+"""nbgrader's configuration for the course. The course root is this folder.
+
+solutions/<chapter>/<chapter>.ipynb  is nbgrader's *source* (complete answers and hidden tests);
+exercises/<chapter>/<chapter>.ipynb  is its *release* (what `nbgrader generate_assignment` makes for students).
+submitted/, autograded/, feedback/ and gradebook.db are created by the grading commands and never committed.
+"""
+c = get_config()  # noqa: F821 (provided by nbgrader)
+
+c.CourseDirectory.root = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+c.CourseDirectory.course_id = "rnn-elman-to-sru"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+
+# Students see these stubs in place of the solutions.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Grading: each cell gets 60 s (a correct solution needs well under one); a cell past that is interrupted and
+# fails with CellTimeoutError, and the next cells still run.
+c.Execute.timeout = 60
+c.Execute.interrupt_on_timeout = True
