@@ -19,3 +19,11 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # fails with CellTimeoutError, and the next cells still run.
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
+
+# Feedback shows students what failed and why, not the hidden tests' source (autograder/feedback.py).
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+from autograder.feedback import HideHiddenTests  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -1,9 +1,10 @@
 """Small matplotlib helpers that draw the course's network diagrams at build time (no pasted images).
 
-    from autograder.diagrams import draw_folded, draw_unrolled
+    from autograder.diagrams import draw_folded, draw_unrolled, show
     fig, ax = draw_unrolled(steps=3)                 # an Elman network unrolled over 3 steps
     fig, ax = draw_unrolled(steps=3, memory="output") # a Jordan network: the memory is the previous output
     fig, ax = draw_folded("elman")                   # the compact picture with its context (memory) units
+    show(fig)                                        # display it in a notebook (any backend) and close it
 
 Labels are matplotlib mathtext. In a label *template* the token ``{t}`` is replaced by the step number, and the
 braces are kept, so ``"$H_{t}$"`` is both a readable template and valid mathtext (``"$H_{2}$"``). A callable
@@ -174,3 +175,20 @@ def draw_folded(kind: str = "elman", *, ax=None, title: str | None = None, fonts
     if title:
         ax.text(-0.25, y_out + 0.6, title, ha="center", va="center", fontsize=fontsize)
     return fig, ax
+
+
+def show(fig, fmt: str = "svg", dpi: int = 120):
+    """Display `fig` in a notebook as an image and close it.
+
+    Works whatever matplotlib backend the kernel uses (the book is built with MPLBACKEND=Agg, under which
+    `plt.show()` displays nothing), and closing the figure prevents a second copy from the inline backend.
+    """
+    import io
+
+    from IPython.display import SVG, Image, display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    data = buffer.getvalue()
+    display(SVG(data) if fmt == "svg" else Image(data))
