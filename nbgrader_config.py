@@ -15,9 +15,9 @@ c.CourseDirectory.release_directory = "exercises"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Grading: each cell gets 60 s (a correct solution needs well under one); a cell past that is interrupted and
+# Grading: each cell gets 30 s (a correct solution needs well under one); a cell past that is interrupted and
 # fails with CellTimeoutError, and the next cells still run.
-c.Execute.timeout = 60
+c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
 
 # Feedback shows students what failed and why, not the hidden tests' source (autograder/feedback.py).
