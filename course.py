@@ -3,7 +3,8 @@
 
     python3 course.py build       create .venv if needed, install, build the website into _build/html
     python3 course.py test        the same set-up, then the whole test suite (what .ci/run calls)
-    python3 course.py exercises   regenerate exercises/ from solutions/ with `nbgrader generate_assignment`
+    python3 course.py exercises [CHAPTER …]  regenerate exercises/ from solutions/ (nbgrader generate_assignment)
+    python3 course.py setup       only create or update .venv
     python3 course.py demo        the instructor demonstration: autograde the sample submissions, write grades
     python3 course.py nbgrader …  any nbgrader command, run in the course root with the environment on PATH
 
@@ -72,8 +73,8 @@ def test(args: list[str]) -> None:
     run(BIN / "python", "-m", "pytest", *args)
 
 
-def exercises() -> None:
-    run(BIN / "python", "-m", "autograder.release", "generate")
+def exercises(chapter_ids: list[str]) -> None:
+    run(BIN / "python", "-m", "autograder.release", "generate", *chapter_ids)
 
 
 def demo(args: list[str]) -> None:
@@ -88,10 +89,10 @@ def main(argv: list[str]) -> int:
     commands = {
         "build": lambda: build(),
         "test": lambda: test(rest),
-        "exercises": lambda: exercises(),
+        "exercises": lambda: exercises(rest),
         "demo": lambda: demo(rest),
         "nbgrader": lambda: run(BIN / "nbgrader", *rest),
-        "setup": lambda: None,
+        "setup": lambda: None,                       # only make sure .venv is ready
     }
     if command not in commands:
         print(f"unknown command {command!r}\n{__doc__}", file=sys.stderr)

@@ -1,6 +1,6 @@
 """Releasing the exercises: regenerate `exercises/` from `solutions/` with nbgrader, and check for leaks.
 
-    python -m autograder.release generate   # nbgrader generate_assignment for every chapter, then leak check
+    python -m autograder.release generate [CHAPTER ...]   # nbgrader generate_assignment, then leak check
     python -m autograder.release check      # only the leak check of exercises/
 
 `exercises/` is nbgrader's release folder and is committed; this module is the one command that writes it. The
@@ -103,10 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.release", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=["generate", "check"])
+    parser.add_argument("chapters", nargs="*", help="chapter ids to regenerate (default: all)")
     args = parser.parse_args(argv)
     if args.action == "generate":
-        generate()
-        print(f"Regenerated exercises/ for: {', '.join(chapters())}")
+        generate(chapter_ids=args.chapters or None)
+        print(f"Regenerated exercises/ for: {', '.join(args.chapters or chapters())}")
     problems = check_release()
     for problem in problems:
         print("LEAK", problem, file=sys.stderr)

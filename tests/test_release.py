@@ -57,7 +57,7 @@ def test_source_notebook_metadata(chapter):
     answers = {m["grade_id"] for m in metas if m["solution"]}
     tests = [m["grade_id"] for m in metas if m["grade"]]
     for answer in answers:
-        assert any(t.startswith(f"test_{answer}") for t in tests) or answer == "concat", answer
+        assert any(t.startswith(f"test_{answer}") for t in tests), answer
     assert any(t.endswith("_visible") for t in tests) and any(t.endswith("_hidden") for t in tests)
 
 

@@ -1,4 +1,4 @@
-"""Test cases for the exercises: random inputs in the course's layout, with expected outputs from PyTorch.
+"""Test cases for the exercises (chapter 1 here; later chapters in autograder/cases/<chapter>.py): random inputs in the course's layout, with expected outputs from PyTorch.
 
 A hidden test picks the shapes and seeds; this module draws the numbers and asks the oracle (a `torch.nn` module
 where PyTorch has one, else the package's reference). Each `Case` carries a description that check messages quote,
