@@ -48,7 +48,9 @@ def test_grades_csv_lists_every_student(demo_results):
 def test_feedback_is_generated_without_hidden_test_source(demo_results):
     out, results = demo_results
     for chapter, by_student in results.items():
-        for student in by_student:
+        for student, result in by_student.items():
+            if "no submission" in result.notes:  # e.g. a demo student of another chapter
+                continue
             html = (out / "course" / "feedback" / student / chapter / f"{chapter}.html").read_text()
             assert "BEGIN HIDDEN TESTS" not in html
 
