@@ -1,0 +1,125 @@
+"""Test cases for the SRU exercises: random inputs in the course's layout, expected values from the SRU reference
+(itself cross-checked against the `sru` package in tests/test_references_sru.py), torch.autograd, and FLOPs counted
+by torch.utils.flop_counter on real PyTorch computations.
+
+spec keys: T, B, d_in, h; `initial` (a given c0); `scale` (scale_highway: True, False or a number).
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from autograder.cases import WEIGHT_STD, Case
+from autograder.references.sru import sru_forward
+from autograder.tensors import to_numpy
+
+# The chapter's worked example (T=3, B=1, d_in=h=2), used by the page and by the visible tests.
+SRU_EXAMPLE = {
+    "X": np.array([[[1.0, 0.0]], [[0.5, -1.0]], [[-0.5, 0.5]]]),
+    "W": np.array([[0.5, -0.3], [0.8, 0.2]]),
+    "W_f": np.array([[0.2, 0.4], [-0.1, 0.3]]),
+    "W_r": np.array([[-0.3, 0.1], [0.6, -0.2]]),
+    "b_f": np.array([0.5, 0.0]),
+    "b_r": np.array([0.0, -0.5]),
+    "v_f": np.array([0.4, -0.6]),
+    "v_r": np.array([-0.5, 0.3]),
+}
+
+# Element-wise FLOPs per (step, sequence, hidden unit), counting each +, -, *, sigmoid and tanh on one number as 1.
+# SRU: f (add, mul, add, sigmoid) 4, r 4, c = f*c + (1-f)*u 4, h = r*c + (1-r)*(alpha*x) 5.
+# LSTM: 4 gates x (add the recurrent product, add the bias) 8, 3 sigmoids + 1 tanh 4, c = f*c + i*g 3, h = o*tanh(c) 2.
+ELEMENTWISE_SRU = 17
+ELEMENTWISE_LSTM = 17
+
+
+def _normal(rng, *shape, std=WEIGHT_STD):
+    return rng.normal(0.0, std, size=shape)
+
+
+def sru_params(rng: np.random.Generator, d_in: int, h: int) -> dict[str, np.ndarray]:
+    p = {name: _normal(rng, d_in, h) for name in ("W", "W_f", "W_r")}
+    p.update({name: _normal(rng, h) for name in ("b_f", "b_r", "v_f", "v_r")})
+    if d_in != h:
+        p["W_s"] = _normal(rng, d_in, h)
+    return p
+
+
+def _describe(spec: dict) -> str:
+    dims = ", ".join(f"{k}={spec[k]}" for k in ("T", "B", "d_in", "h"))
+    c0 = "given c0" if spec.get("initial") else "c0=None (zeros)"
+    proj = ", projection W_s" if spec["d_in"] != spec["h"] else ""
+    return f"{dims}, {c0}, scale_highway={spec.get('scale', True)}{proj}"
+
+
+def sru_forward_cases(seed: int, specs: list[dict]) -> list[Case]:
+    """Inputs X, W, W_f, W_r, b_f, b_r, v_f, v_r, c0, W_s, scale_highway; expected H and C (T, B, h)."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for spec in specs:
+        T, B, d_in, h = spec["T"], spec["B"], spec["d_in"], spec["h"]
+        p = sru_params(rng, d_in, h)
+        p.setdefault("W_s", None)
+        X = rng.normal(size=(T, B, d_in))
+        c0 = rng.normal(size=(B, h)) if spec.get("initial") else None
+        scale = spec.get("scale", True)
+        H, C = sru_forward(X, **p, c0=c0, scale_highway=scale)
+        cases.append(Case(_describe(spec), {"X": X, **p, "c0": c0, "scale_highway": scale},
+                          {"H": to_numpy(H), "C": to_numpy(C)}))
+    return cases
+
+
+GRAD_NAMES = ("X", "W", "W_f", "W_r", "b_f", "b_r", "v_f", "v_r", "c0")
+
+
+def sru_backward_cases(seed: int, specs: list[dict]) -> list[Case]:
+    """d_in == h (no projection). Inputs X, W, W_f, W_r, b_f, b_r, v_f, v_r, c0, dH, alpha; expected the gradients of
+    L = sum(dH * H) from torch.autograd through the reference sru_forward(..., scale_highway=alpha)."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for spec in specs:
+        T, B, h = spec["T"], spec["B"], spec["h"]
+        p = sru_params(rng, h, h)
+        X, c0, dH = rng.normal(size=(T, B, h)), rng.normal(size=(B, h)), rng.normal(size=(T, B, h))
+        alpha = float(spec.get("alpha", np.sqrt(1 + 2 * np.exp(rng.normal(0, 0.5)))))
+        leaves = {name: torch.tensor(value, requires_grad=True) for name, value in {**p, "X": X, "c0": c0}.items()}
+        H, _ = sru_forward(**leaves, scale_highway=alpha)
+        (H * torch.from_numpy(dH)).sum().backward()
+        desc = f"T={T}, B={B}, d_in=h={h}, alpha={alpha:.4g}"
+        cases.append(Case(desc, {"X": X, **p, "c0": c0, "dH": dH, "alpha": alpha},
+                          {name: to_numpy(leaves[name].grad) for name in GRAD_NAMES}))
+    return cases
+
+
+def _measured_flops(fn) -> int:
+    with FlopCounterMode(display=False) as counter:
+        with torch.no_grad():
+            fn()
+    return int(counter.get_total_flops())
+
+
+def measured_sru_flops(T: int, B: int, d_in: int, h: int) -> dict[str, int]:
+    """Matrix-product FLOPs counted by torch while the reference SRU runs; element-wise FLOPs from the convention."""
+    p = {k: (torch.zeros(*v.shape, dtype=torch.float64) if v is not None else None)
+         for k, v in sru_params(np.random.default_rng(0), d_in, h).items()}
+    parallel = _measured_flops(lambda: sru_forward(torch.zeros(T, B, d_in, dtype=torch.float64), **p))
+    return {"parallel": parallel, "sequential": 0, "elementwise": ELEMENTWISE_SRU * T * B * h}
+
+
+def measured_lstm_flops(T: int, B: int, d_in: int, h: int) -> dict[str, int]:
+    """An LSTM layer written as in the LSTM chapter: X W_x for all steps at once, then H_{t-1} W_h in the loop."""
+    X, W_x = torch.zeros(T * B, d_in), torch.zeros(d_in, 4 * h)
+    H, W_h = torch.zeros(B, h), torch.zeros(h, 4 * h)
+    parallel = _measured_flops(lambda: X @ W_x)
+    sequential = _measured_flops(lambda: [H @ W_h for _ in range(T)])
+    return {"parallel": parallel, "sequential": sequential, "elementwise": ELEMENTWISE_LSTM * T * B * h}
+
+
+def cost_cases(specs: list[dict]) -> list[Case]:
+    """Inputs T, B, d_in, h; expected {"sru": {...}, "lstm": {...}} with keys parallel, sequential, elementwise."""
+    cases = []
+    for spec in specs:
+        dims = {k: spec[k] for k in ("T", "B", "d_in", "h")}
+        desc = ", ".join(f"{k}={v}" for k, v in dims.items())
+        cases.append(Case(desc, dims, {"sru": measured_sru_flops(**dims), "lstm": measured_lstm_flops(**dims)}))
+    return cases
