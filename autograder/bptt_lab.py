@@ -34,7 +34,7 @@ def numpy_per_step(X, W_xh, W_hh, b_h):
 
 def numpy_hoisted(X, W_xh, W_hh, b_h):
     """One big input product (bias folded in) before the loop; only the recurrent product stays inside."""
-    n_steps, n_seq, n_in = X.shape
+    n_steps, n_seq, n_in = np.shape(X)
     drive = (np.dot(X.reshape(n_steps * n_seq, n_in), W_xh) + b_h).reshape(n_steps, n_seq, -1)
     steps = np.empty_like(drive)
     carry = np.zeros_like(drive[0])
