@@ -134,3 +134,38 @@ def check_numpy(got, name: str = "output") -> None:
     """`got` is a NumPy array (the exercises are NumPy only: not a torch tensor, not a list)."""
     if not isinstance(got, np.ndarray):
         raise CheckFailure(f"{name}: expected a NumPy array, got {type(got).__module__}.{type(got).__name__}.")
+
+
+def check_gradients_through_time(run, expected_by_length: list[dict], keys, *, time_keys=(), context: str = "",
+                                 rtol: float = RTOL, atol: float = ATOL) -> None:
+    """BPTT gradients, compared so that a failure names the first time step and the gradient that disagree.
+
+    run(n): the learner's gradients (a dict) for the sequence and its loss cut to the first n steps;
+    expected_by_length[n - 1]: the expected dict for that cut. The full sequence is compared first; if any gradient
+    differs, the cuts n = 1, 2, ... are compared in turn, and the first cut with a wrong gradient names the step
+    (n) at which the mistake shows and which gradient shows it. keys in time_keys are per-step arrays (T, B, ...).
+    """
+    def first_problem(n: int):
+        got = run(n)
+        check_keys(got, keys, "the returned gradients")
+        for key in keys:
+            try:
+                check_close(got[key], expected_by_length[n - 1][key], f"dL/d{key}",
+                            time_axis=0 if key in time_keys else None, rtol=rtol, atol=atol, context=context)
+            except CheckFailure as err:
+                return key, err
+        return None
+
+    T = len(expected_by_length)
+    problem = first_problem(T)
+    if problem is None:
+        return
+    for n in range(1, T + 1):
+        found = problem if n == T else first_problem(n)
+        if found is not None:
+            key, err = found
+            shorter = "" if n == 1 else (
+                f" With the sequence cut to its first {n - 1} step(s) every gradient is right, so the mistake is in "
+                f"what step {n} adds: its own terms, or the gradient it sends back to step {n - 1} through H_{n - 1}.")
+            raise CheckFailure(f"dL/d{key} is the first gradient that disagrees, at time step {n} (the loss "
+                               f"covering steps 1..{n}; code index {n - 1}).{shorter}\n{err}")
