@@ -108,7 +108,7 @@ def lstm_params_from_torch(lstm: torch.nn.LSTM, layer: int = 0, direction: str =
     w_ih = getattr(lstm, "weight_ih" + suffix).detach().to(torch.float64)
     w_hh = getattr(lstm, "weight_hh" + suffix).detach().to(torch.float64)
     if lstm.bias:
-        b = (getattr(lstm, "bias_ih" + suffix) + getattr(lstm, "bias_hh" + suffix)).detach().to(torch.float64)
+        b = sum(getattr(lstm, name + suffix).detach().to(torch.float64) for name in ("bias_ih", "bias_hh"))
     else:
         b = torch.zeros(4 * h, dtype=torch.float64)
     params = {}
