@@ -169,3 +169,57 @@ def check_gradients_through_time(run, expected_by_length: list[dict], keys, *, t
                 f"what step {n} adds: its own terms, or the gradient it sends back to step {n - 1} through H_{n - 1}.")
             raise CheckFailure(f"dL/d{key} is the first gradient that disagrees, at time step {n} (the loss "
                                f"covering steps 1..{n}; code index {n - 1}).{shorter}\n{err}")
+# --- LSTM chapter: per-step gradients ----------------------------------------------------------------------------
+_LSTM_GATE_NAMES = {"i": "input gate I", "f": "forget gate F", "g": "candidate G", "o": "output gate O"}
+_LSTM_KINDS = {"W_x": "input weights", "W_h": "recurrent weights", "b_": "bias"}
+
+
+def check_grads_per_step(got, expected, keys, name: str = "grads", context: str = "") -> None:
+    """Per-step parameter gradients (each key: shape (T, *param.shape)), compared in the order backpropagation
+    computes them: from the last step back to the first, and within a step gate by gate. The failure names the
+    first gate and step that disagree, and says whether the mistake is local to a step or arrives through time.
+    """
+    check_keys_present(got, keys, name)
+    where_case = f" [case: {context}]" if context else ""
+    T = np.asarray(to_numpy(expected[keys[0]])).shape[0]
+    for key in keys:
+        want = np.asarray(to_numpy(expected[key]), dtype=np.float64)
+        arr = _as_array(got[key], f"{name}['{key}']")
+        if arr.shape != want.shape:
+            raise CheckFailure(f"{name}['{key}'] has the wrong shape: got {arr.shape}, expected {want.shape} "
+                               f"(one gradient per time step, stacked on axis 0){where_case}."
+                               + _shape_hint(arr.shape, want.shape, 0))
+    for t in reversed(range(T)):
+        for key in keys:
+            want = np.asarray(to_numpy(expected[key]), dtype=np.float64)[t]
+            arr = np.asarray(to_numpy(got[key]), dtype=np.float64)[t]
+            if np.allclose(arr, want, rtol=RTOL, atol=ATOL) and np.isfinite(arr).all():
+                continue
+            gate = _LSTM_GATE_NAMES.get(key[-1], key)
+            kind = next((v for k, v in _LSTM_KINDS.items() if key.startswith(k)), "parameter")
+            err = np.abs(arr - want)
+            worst = tuple(int(i) for i in np.unravel_index(np.nanargmax(np.where(np.isfinite(err), err, np.inf)), err.shape))
+            later = "it is the last step, where backpropagation starts" if t == T - 1 else \
+                (f"step {t + 1} matches" if t + 1 == T - 1 else f"steps {t + 1}..{T - 1} match") + \
+                ": backpropagation computes them first"
+            lines = [f"dL/d{key} ({gate}, {kind}) is wrong at time step {t} ({later}).",
+                     f"At element {list(worst)}: got {arr[worst]:.8g}, expected {want[worst]:.8g}; max abs error "
+                     f"{err[worst]:.3g}{where_case}."]
+            if t == T - 1:
+                lines.append("Hint: the error is local to a step (no gradient from later steps is involved at the "
+                             "last one): check this gate's activation derivative and dL/dC_T = dL/dH_T ⊙ O_T ⊙ "
+                             "(1 - tanh²(C_T)).")
+            else:
+                lines.append(f"Hint: step {T - 1} is right, so the local derivatives are; what flows back from step "
+                             f"{t + 1} is not. dL/dC_t must add dL/dC_(t+1) ⊙ F_(t+1), and dL/dH_t must add the "
+                             f"paths through all four gates of step {t + 1} (the output gate included).")
+            raise CheckFailure("\n".join(lines))
+
+
+def check_keys_present(got, keys, name: str = "result") -> None:
+    """`got` is a dict that has at least these keys."""
+    if not isinstance(got, dict):
+        raise CheckFailure(f"{name}: expected a dict with keys {sorted(keys)}, got {type(got).__name__}.")
+    missing = [k for k in keys if k not in got]
+    if missing:
+        raise CheckFailure(f"{name}: keys missing: {missing}; expected at least {sorted(keys)}.")
