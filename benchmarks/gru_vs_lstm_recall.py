@@ -23,13 +23,13 @@ OUT = Path(__file__).resolve().parents[1] / "book" / "data" / "gru_vs_lstm_recal
 def main() -> None:
     torch.set_num_threads(1)
     runs, start = [], time.perf_counter()
-    print(f"{'model':5s} {'N':>3s} {'seed':>4s} {'params':>6s} {'accuracy':>8s} {'step>=0.99':>10s} {'seconds':>7s}")
+    print(f"{'model':8s} {'N':>3s} {'seed':>4s} {'params':>6s} {'accuracy':>8s} {'step>=0.99':>10s} {'seconds':>7s}")
     for N in DISTANCES:
         for seed in SEEDS:
-            for kind in ("gru", "lstm"):
+            for kind in ("gru", "lstm", "lstm_fb1"):
                 r = train_and_evaluate(kind, N, seed=seed, **SETTINGS)
                 runs.append(r)
-                print(f"{kind:5s} {N:3d} {seed:4d} {r['params']:6d} {r['accuracy']:8.3f} "
+                print(f"{kind:8s} {N:3d} {seed:4d} {r['params']:6d} {r['accuracy']:8.3f} "
                       f"{str(first_step_reaching(r['curve'], 0.99)):>10s} {r['seconds']:7.1f}", flush=True)
     record = {"settings": SETTINGS, "distances": DISTANCES, "seeds": SEEDS, "runs": runs,
               "machine": {"python": sys.version.split()[0], "torch": torch.__version__,
