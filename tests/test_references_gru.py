@@ -138,3 +138,12 @@ def test_backward_cases_match_torch_gru_autograd():
     np.testing.assert_allclose(gru.weight_hh_l0.grad[2 * h:].T.numpy(), case.expected["W_hn"], rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(gru.bias_hh_l0.grad[2 * h:].numpy(), case.expected["b_hn"], rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(gru.bias_ih_l0.grad[:h].numpy(), case.expected["b_r"], rtol=1e-10, atol=1e-12)
+
+
+def test_recall_task_targets_are_the_first_symbol():
+    from autograder.gru_experiment import Recaller, recall_batch
+    X, y = recall_batch(B=16, N=7, K=5, generator=torch.Generator().manual_seed(0))
+    assert X.shape == (8, 16, 5) and y.shape == (16,)
+    assert torch.equal(X[0].argmax(dim=1), y) and torch.all(X.sum(dim=2) == 1)
+    fb1 = Recaller("lstm_fb1", K=5, h=4).rnn
+    assert torch.all(fb1.bias_ih_l0[4:8] + fb1.bias_hh_l0[4:8] == 1.0)
