@@ -24,6 +24,8 @@ MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN T
 _BLOCK = re.compile(r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)[ \t]*\n(.*?)^[ \t]*### END \1", re.M | re.S)
 # A secret line shorter than this is too generic to be evidence of a leak (`return H`, `T, B, _ = X.shape`).
 MIN_SECRET_LEN = 24
+# A loop header alone (`for t in reversed(range(T)):`) gives no answer away, and pages use the same idioms.
+_LOOP_HEADER = re.compile(r"^(for|while)\b[^#]*:$")
 
 
 def chapters(root: Path = ROOT) -> list[str]:
@@ -75,7 +77,8 @@ def secret_lines(root: Path = ROOT) -> set[str]:
         nb = nbformat.read(notebook, as_version=4)
         for cell in nb.cells:
             secret = "".join(m.group(2) for m in _BLOCK.finditer(cell.source + "\n"))
-            lines.update(s for s in (line.strip() for line in secret.splitlines()) if len(s) >= MIN_SECRET_LEN)
+            lines.update(s for s in (line.strip() for line in secret.splitlines())
+                         if len(s) >= MIN_SECRET_LEN and not _LOOP_HEADER.match(s))
             public.update(line.strip() for line in _BLOCK.sub("", cell.source + "\n").splitlines())
     return lines - public  # a line students are shown on purpose (a visible test's) is no leak
 
