@@ -113,9 +113,11 @@ const heading = (section) => {
 // and per section its download links, list items and dropdowns: what the chapter-structure test reads.
 const outline = (section) => section ? [...section.children].map((el) => ({
   kind: el.matches("section") ? "section" : el.matches(".admonition") ? "admonition" : el.tagName.toLowerCase(),
-  title: el.matches("section") ? heading(el) : el.matches(".admonition") ? text(el.querySelector(".admonition-title")) : "",
+  title: el.matches("section") ? heading(el)
+       : el.matches(".admonition") ? text(el.querySelector(".admonition-title")) : "",
   children: el.matches("section") ? outline(el) : [],
-  downloads: el.matches("section") ? [...el.querySelectorAll("a.download")].map((a) => abs(a.getAttribute("href"))) : [],
+  downloads: el.matches("section")
+           ? [...el.querySelectorAll("a.download")].map((a) => abs(a.getAttribute("href"))) : [],
   list_items: el.matches("ol, ul") ? el.querySelectorAll(":scope > li").length : 0,
   dropdown: el.matches(".admonition.dropdown, details"),
 })) : [];
@@ -127,15 +129,18 @@ return {
   h1: text(h1),
   mathjax: window.MathJax && window.MathJax.version ? window.MathJax.version : null,
   math_nodes: mathNodes.length,
-  math_unrendered: mathNodes.filter((el) => !el.querySelector("mjx-container")).map((el) => el.textContent.slice(0, 80)),
-  math_errors: [...document.querySelectorAll("mjx-merror")].map((el) => el.getAttribute("data-mjx-error") || el.textContent),
+  math_unrendered: mathNodes.filter((el) => !el.querySelector("mjx-container"))
+                            .map((el) => el.textContent.slice(0, 80)),
+  math_errors: [...document.querySelectorAll("mjx-merror")]
+                 .map((el) => el.getAttribute("data-mjx-error") || el.textContent),
   raw_tex: ["$$", "\\[", "\\(", "\\begin{"].filter((d) => prose.textContent.includes(d)),
   images: [...document.querySelectorAll("img")].map((img) => ({src: abs(img.getAttribute("src")),
       complete: img.complete, width: img.naturalWidth, height: img.naturalHeight})),
   svgs: [...article.querySelectorAll("figure svg, .cell_output svg")].map((svg) => {
       const box = svg.getBoundingClientRect(); return {width: box.width, height: box.height}; }),
   figures: [...article.querySelectorAll("figure[id]")].map((fig) => ({id: fig.id,
-      loaded: [...fig.querySelectorAll("img")].some((img) => img.complete && img.naturalWidth > 0 && img.naturalHeight > 0)
+      loaded: [...fig.querySelectorAll("img")].some((img) => img.complete && img.naturalWidth > 0
+                                                           && img.naturalHeight > 0)
               || [...fig.querySelectorAll("svg")].some((svg) => svg.getBoundingClientRect().width > 0)})),
   urls: urls,
   ids: [...document.querySelectorAll("[id]")].map((el) => el.id),

@@ -153,7 +153,8 @@ def test_no_broken_internal_link_or_image(visits, base_url, page):
         if status != 200:
             broken.append(f"<{item['tag']}> {item['url']} (HTTP {status})")
         elif fragment and item["tag"] == "a" and urlsplit(url).path.endswith(".html"):
-            ids = visit.report["ids"] if url == urldefrag(visit.report["url"])[0] else re.findall(r'id="([^"]+)"', text)
+            same_page = url == urldefrag(visit.report["url"])[0]
+            ids = visit.report["ids"] if same_page else re.findall(r'id="([^"]+)"', text)
             if fragment not in ids:
                 broken.append(f"<a> {item['url']} (no element with id {fragment!r} there)")
     assert not broken, f"{page}: broken internal links or resources:\n" + "\n".join(broken)
@@ -329,7 +330,8 @@ def test_bibliography_lists_the_nine_works(site):
     assert not missing, f"the bibliography lacks {missing}; it has {len(entries)} entries"
 
 
-GLOSSARY = {"forget gate": "遗忘门", "input gate": "输入门", "output gate": "输出门", "memory cell": "记忆细胞",
+GLOSSARY = {"forget gate": "遗忘门", "input gate": "输入门", "output gate": "输出门",
+            "memory cell": "记忆细胞",
             "update gate": "更新门", "reset gate": "重置门", "hidden state": "隐藏状态",
             "recurrent neural network": "循环神经网络", "backpropagation through time": "随时间反向传播",
             "vanishing gradient": "梯度消失"}
