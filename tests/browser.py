@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import shutil
 import threading
 import time
 from contextlib import contextmanager
@@ -203,8 +202,3 @@ def wait_for_download(directory: Path, name: str, timeout_s: float = 20) -> Path
         time.sleep(0.1)
     return None
 
-
-def fresh_dir(path: Path) -> Path:
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
-    return path
