@@ -185,6 +185,11 @@ def visit(driver, base_url: str, path: str) -> PageVisit:
     start = time.monotonic()
     driver.get_log("browser"), driver.get_log("performance")          # drop what earlier pages left
     driver.get(base_url + path)
+    if driver.execute_script("return !!document.querySelector('meta[http-equiv=\"Refresh\" i]')"):
+        # A redirect page (index.html): check where it leads, once the browser has got there.
+        from selenium.webdriver.support.ui import WebDriverWait
+        WebDriverWait(driver, PAGE_TIMEOUT_S).until(lambda d: d.current_url != base_url + path and d.execute_script(
+            "return document.readyState === 'complete'"))
     wait_error = driver.execute_async_script(_WAIT_FOR_MATH, PAGE_TIMEOUT_S * 1000)
     report = driver.execute_script(_REPORT)
     requests, failed = _network(driver)
