@@ -2,7 +2,8 @@
 """The course's one entry point. Standard library only, so it runs on a fresh machine with just Python 3.
 
     python3 course.py build       create .venv if needed, install, build the website into _build/html
-    python3 course.py test        the same set-up, then the whole test suite (what .ci/run calls)
+    python3 course.py test        the same set-up (and the browser, see ensure_browser), then the whole test suite
+                                  (what .ci/run calls)
     python3 course.py exercises [CHAPTER …]  regenerate exercises/ from solutions/ (nbgrader generate_assignment)
     python3 course.py setup       only create or update .venv
     python3 course.py demo        the instructor demonstration: autograde the sample submissions, write grades
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -69,7 +71,31 @@ def build() -> None:
     print(f"\nThe website is in {ROOT / '_build' / 'html'} (open index.html).")
 
 
+# The browser tests (tests/test_browser.py) drive Debian's chromium through its own chromedriver: a browser from the
+# distribution, pinned by the distribution, and nothing downloaded when the tests run.
+BROWSER_PACKAGES = {Path("/usr/bin/chromium"): "chromium", Path("/usr/bin/chromedriver"): "chromium-driver"}
+
+
+def ensure_browser() -> None:
+    """Install chromium and chromium-driver with apt-get when they are missing and this runs as root; otherwise say
+    so and go on (the browser tests then skip, naming what is missing)."""
+    missing = [package for binary, package in BROWSER_PACKAGES.items() if not binary.exists()]
+    if not missing:
+        return
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("apt-get"):
+        print(f"note: {' and '.join(missing)} missing; installing needs root and apt-get "
+              f"(apt-get install -y {' '.join(missing)}). The browser tests will skip.", flush=True)
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for cmd in (["apt-get", "-q", "update"], ["apt-get", "-q", "install", "-y", "--no-install-recommends", *missing]):
+        print("+", " ".join(cmd), flush=True)
+        if subprocess.run(cmd, env=env).returncode != 0:
+            print(f"note: `{' '.join(cmd)}` failed; the browser tests will skip.", flush=True)
+            return
+
+
 def test(args: list[str]) -> None:
+    ensure_browser()
     run(BIN / "python", "-m", "pytest", *args)
 
 

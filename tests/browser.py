@@ -1,0 +1,209 @@
+"""A real browser on the built website: Debian's chromium, driven by selenium through the system chromedriver,
+reading the site from a loopback HTTP server. Nothing is downloaded at run time; `python3 course.py test` installs
+the two Debian packages when they are missing and it runs as root."""
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+# Headless, as root in a container, and silent on the network: no sync, updates or background fetches, so the
+# only requests the browser makes are the ones the pages make.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage", "--window-size=1280,900", "--hide-scrollbars"]
+PAGE_TIMEOUT_S = 30
+
+
+def missing_reason() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    for binary, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
+        if not binary.exists():
+            return (f"{binary} is missing: install Debian's {package} (`python3 course.py test` does it when run as "
+                    f"root: apt-get install -y chromium chromium-driver)")
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed (it is pinned in requirements.txt: run `python3 course.py setup`)"
+    return None
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:        # the test reports failures itself; keep pytest's output clean
+        pass
+
+
+@contextmanager
+def serve(directory: Path):
+    """Serve `directory` over HTTP on 127.0.0.1 (a free port) in a thread; yields the base URL, ending in '/'."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def start_chrome(profile_dir: Path, download_dir: Path):
+    """A headless chromium with a fresh profile, its console and network logs recorded, downloads to download_dir."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in FLAGS + [f"--user-data-dir={profile_dir}"]:
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"download.default_directory": str(download_dir),
+                                              "download.prompt_for_download": False})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(PAGE_TIMEOUT_S)
+    driver.set_script_timeout(PAGE_TIMEOUT_S)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(download_dir)})
+    return driver
+
+
+# Waits until MathJax (if the page loads it) has typeset the page; calls back with what went wrong, or null.
+_WAIT_FOR_MATH = """
+const done = arguments[arguments.length - 1];
+const deadline = Date.now() + arguments[0];
+(function poll() {
+  if (document.readyState === "complete" && !document.querySelector(".math")) return done(null);
+  const startup = window.MathJax && window.MathJax.startup;
+  if (document.readyState === "complete" && startup && startup.promise) {
+    return startup.promise.then(() => done(null), (err) => done("MathJax failed: " + err));
+  }
+  if (Date.now() > deadline) return done("MathJax did not start (is its script reachable?)");
+  setTimeout(poll, 50);
+})();
+"""
+
+# Everything the page-level checks need, read from the live DOM after scripts ran.
+_REPORT = r"""
+const abs = (url) => new URL(url, document.baseURI).href;
+const text = (el) => (el ? el.textContent.replace(/[¶#]\s*$/, "").trim() : "");
+const article = document.querySelector("article") || document.body;
+// Text outside code: raw TeX delimiters left there mean MathJax did not typeset something.
+const prose = article.cloneNode(true);
+prose.querySelectorAll("pre, code, script, style, mjx-container, .highlight").forEach((el) => el.remove());
+const mathNodes = [...document.querySelectorAll(".math")];
+const urls = [];
+for (const [selector, attr] of [["a[href]", "href"], ["link[href]", "href"], ["img[src]", "src"],
+                                ["script[src]", "src"], ["source[src]", "src"], ["iframe[src]", "src"]]) {
+  document.querySelectorAll(selector).forEach((el) => urls.push({tag: el.tagName.toLowerCase(),
+                                                                   url: abs(el.getAttribute(attr))}));
+}
+const heading = (section) => {
+  const h = section.querySelector(":scope > h1, :scope > h2, :scope > h3, :scope > h4")?.cloneNode(true);
+  h?.querySelectorAll("a.headerlink").forEach((el) => el.remove());
+  return text(h);
+};
+// The page's top-level blocks in order: admonitions by title, sections by heading (with their own outline),
+// and per section its download links, list items and dropdowns: what the chapter-structure test reads.
+const outline = (section) => section ? [...section.children].map((el) => ({
+  kind: el.matches("section") ? "section" : el.matches(".admonition") ? "admonition" : el.tagName.toLowerCase(),
+  title: el.matches("section") ? heading(el)
+       : el.matches(".admonition") ? text(el.querySelector(".admonition-title")) : "",
+  children: el.matches("section") ? outline(el) : [],
+  downloads: el.matches("section")
+           ? [...el.querySelectorAll("a.download")].map((a) => abs(a.getAttribute("href"))) : [],
+  list_items: el.matches("ol, ul") ? el.querySelectorAll(":scope > li").length : 0,
+  dropdown: el.matches(".admonition.dropdown, details"),
+})) : [];
+const h1 = article.querySelector("h1")?.cloneNode(true);
+h1?.querySelectorAll("a.headerlink").forEach((el) => el.remove());
+return {
+  url: location.href,
+  title: document.title,
+  h1: text(h1),
+  mathjax: window.MathJax && window.MathJax.version ? window.MathJax.version : null,
+  math_nodes: mathNodes.length,
+  math_unrendered: mathNodes.filter((el) => !el.querySelector("mjx-container"))
+                            .map((el) => el.textContent.slice(0, 80)),
+  math_errors: [...document.querySelectorAll("mjx-merror")]
+                 .map((el) => el.getAttribute("data-mjx-error") || el.textContent),
+  raw_tex: ["$$", "\\[", "\\(", "\\begin{"].filter((d) => prose.textContent.includes(d)),
+  images: [...document.querySelectorAll("img")].map((img) => ({src: abs(img.getAttribute("src")),
+      complete: img.complete, width: img.naturalWidth, height: img.naturalHeight})),
+  svgs: [...article.querySelectorAll("figure svg, .cell_output svg")].map((svg) => {
+      const box = svg.getBoundingClientRect(); return {width: box.width, height: box.height}; }),
+  figures: [...article.querySelectorAll("figure[id]")].map((fig) => ({id: fig.id,
+      loaded: [...fig.querySelectorAll("img")].some((img) => img.complete && img.naturalWidth > 0
+                                                           && img.naturalHeight > 0)
+              || [...fig.querySelectorAll("svg")].some((svg) => svg.getBoundingClientRect().width > 0)})),
+  urls: urls,
+  ids: [...document.querySelectorAll("[id]")].map((el) => el.id),
+  eqrefs: [...article.querySelectorAll('a[href*="#equation-"]:not(.headerlink)')].map((a) => ({
+      url: abs(a.getAttribute("href")), text: a.textContent.trim()})),
+  eqnos: Object.fromEntries([...article.querySelectorAll('[id^="equation-"]')].map((el) => [el.id,
+      text(el.querySelector(".eqno"))])),
+  outline: outline(article.querySelector("section")),
+};
+"""
+
+
+@dataclass
+class PageVisit:
+    """What the browser saw on one page."""
+    path: str                                   # relative to the site, as requested
+    report: dict
+    console: list[dict] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    math_wait_error: str | None = None
+    seconds: float = 0.0
+
+
+def _network(driver) -> tuple[list[str], list[str]]:
+    """URLs requested since the last call, and those that failed (HTTP >= 400 or a network error)."""
+    requests, failed, urls_by_id = [], [], {}
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        method, params = message.get("method"), message.get("params", {})
+        if method == "Network.requestWillBeSent":
+            urls_by_id[params["requestId"]] = params["request"]["url"]
+            requests.append(params["request"]["url"])
+        elif method == "Network.responseReceived" and params["response"]["status"] >= 400:
+            failed.append(f"{params['response']['url']} (HTTP {params['response']['status']})")
+        elif method == "Network.loadingFailed" and not params.get("canceled"):
+            failed.append(f"{urls_by_id.get(params['requestId'], '?')} ({params.get('errorText')})")
+    return requests, failed
+
+
+def visit(driver, base_url: str, path: str) -> PageVisit:
+    """Load one page, wait for its math, and record what it shows, logs and requests."""
+    start = time.monotonic()
+    driver.get_log("browser"), driver.get_log("performance")          # drop what earlier pages left
+    driver.get(base_url + path)
+    if driver.execute_script("return !!document.querySelector('meta[http-equiv=\"Refresh\" i]')"):
+        # A redirect page (index.html): check where it leads, once the browser has got there.
+        from selenium.webdriver.support.ui import WebDriverWait
+        WebDriverWait(driver, PAGE_TIMEOUT_S).until(lambda d: d.current_url != base_url + path and d.execute_script(
+            "return document.readyState === 'complete'"))
+    wait_error = driver.execute_async_script(_WAIT_FOR_MATH, PAGE_TIMEOUT_S * 1000)
+    report = driver.execute_script(_REPORT)
+    requests, failed = _network(driver)
+    return PageVisit(path=path, report=report, console=driver.get_log("browser"), requests=requests,
+                     failed_requests=failed, math_wait_error=wait_error, seconds=time.monotonic() - start)
+
+
+def wait_for_download(directory: Path, name: str, timeout_s: float = 20) -> Path | None:
+    """The downloaded file once complete (chromium writes NAME.crdownload first), or None after timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    target = directory / name
+    while time.monotonic() < deadline:
+        if target.exists() and not list(directory.glob("*.crdownload")):
+            return target
+        time.sleep(0.1)
+    return None
+
