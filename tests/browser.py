@@ -106,7 +106,7 @@ for (const [selector, attr] of [["a[href]", "href"], ["link[href]", "href"], ["i
 const heading = (section) => {
   const h = section.querySelector(":scope > h1, :scope > h2, :scope > h3, :scope > h4")?.cloneNode(true);
   h?.querySelectorAll("a.headerlink").forEach((el) => el.remove());
-  return text(h);
+  return text(h).replace(/^(\d+\.)+\s*/, "");   // chapters are numbered ("5.7. Exercises"): compare titles
 };
 // The page's top-level blocks in order: admonitions by title, sections by heading (with their own outline),
 // and per section its download links, list items and dropdowns: what the chapter-structure test reads.
