@@ -134,3 +134,10 @@ def check_numpy(got, name: str = "output") -> None:
     """`got` is a NumPy array (the exercises are NumPy only: not a torch tensor, not a list)."""
     if not isinstance(got, np.ndarray):
         raise CheckFailure(f"{name}: expected a NumPy array, got {type(got).__module__}.{type(got).__name__}.")
+
+
+def check_equal(got, expected, name: str = "result", context: str = "") -> None:
+    """`got == expected` for a non-numeric answer (a label, a list of shapes), or a message saying both."""
+    if got != expected:
+        where_case = f" [case: {context}]" if context else ""
+        raise CheckFailure(f"{name} is wrong: got {got!r}, expected {expected!r}{where_case}.")
