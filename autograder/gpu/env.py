@@ -25,7 +25,8 @@ def describe(device) -> dict:
                     gpu_memory_gib=round(props.total_memory / 2**30, 1), sm_count=props.multi_processor_count,
                     driver=_nvidia_smi("driver_version"))
     else:
-        info.update(device=f"CPU ({info['cpu']}, {info['cpu_threads']} threads)", cuda=None, cudnn=None, driver=None)
+        threads = info["cpu_threads"]
+        info.update(device=f"CPU ({info['cpu']}, {threads} thread{'s' if threads != 1 else ''})", cuda=None, cudnn=None, driver=None)
     return info
 
 
