@@ -223,3 +223,8 @@ def check_keys_present(got, keys, name: str = "result") -> None:
     missing = [k for k in keys if k not in got]
     if missing:
         raise CheckFailure(f"{name}: keys missing: {missing}; expected at least {sorted(keys)}.")
+def check_equal(got, expected, name: str = "result", context: str = "") -> None:
+    """`got == expected` for a non-numeric answer (a label, a list of shapes), or a message saying both."""
+    if got != expected:
+        where_case = f" [case: {context}]" if context else ""
+        raise CheckFailure(f"{name} is wrong: got {got!r}, expected {expected!r}{where_case}.")

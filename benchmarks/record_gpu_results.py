@@ -1,0 +1,183 @@
+"""Record the GPU timing results the chapter `gpu_timing` shows: one command, on a machine with an NVIDIA GPU.
+
+    python benchmarks/record_gpu_results.py            # writes book/data/gpu_results.json (about 5-10 minutes)
+
+Times forward and forward+backward passes versus sequence length, batch and hidden size for: an LSTM as a Python
+loop of PyTorch ops, torch.nn.LSTM (cuDNN), SRU with its recurrence as a loop of PyTorch ops, SRU with the
+recurrence fused in one Triton kernel, and the `sru` package's CUDA kernel where it imports. Also records each
+timing pitfall measured wrong and right (no sync, first call, hidden syncs, TF32), and the fused kernel's achieved
+memory bandwidth against a measured device copy and the datasheet. Every file states device, driver, versions,
+date, shapes and dtype. `--device cpu --quick --out FILE` is a smoke test of this script (it refuses to write
+CPU numbers to the GPU results file).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autograder.gpu import layers  # noqa: E402
+from autograder.gpu.env import describe  # noqa: E402
+from autograder.gpu.roofline import device_peaks, sru_cost  # noqa: E402
+from autograder.gpu.sru_triton import sru_recurrence  # noqa: E402
+from autograder.gpu.timing import synchronizer, time_cuda_events, time_it  # noqa: E402
+
+DEFAULT_OUT = ROOT / "book" / "data" / "gpu_results.json"
+PAPER = dict(B=32, hidden=(512, 1024), lengths=(32, 64, 128, 256, 512))
+BATCH_SWEEP = dict(T=128, h=512, batches=(1, 4, 16, 32, 64, 128, 256))
+HIDDEN_SWEEP = dict(T=128, B=32, hiddens=(128, 256, 512, 1024, 2048))
+QUICK = dict(paper=dict(B=2, hidden=(16,), lengths=(4, 8)), batch=dict(T=4, h=16, batches=(1, 2)),
+             hidden=dict(T=4, B=2, hiddens=(8, 16)))
+
+
+def timer_for(device, repeats: int, warmup: int):
+    if device.type == "cuda":
+        return lambda fn: time_cuda_events(fn, repeats=repeats, warmup=warmup)
+    return lambda fn: time_it(fn, repeats=repeats, warmup=warmup)
+
+
+def measure(impl, T, B, h, backward, device, dtype, timer, modules):
+    """One row of the results: the median and IQR of `impl` at this shape, or the reason it could not run."""
+    row = {"impl": impl, "T": T, "B": B, "h": h, "mode": "forward_backward" if backward else "forward"}
+    try:
+        if (impl, h) not in modules:
+            modules[(impl, h)] = layers.build(impl, h, device, dtype)
+        X = torch.randn(T, B, h, device=device, dtype=dtype, requires_grad=backward)
+        timing = timer(layers.runner(modules[(impl, h)], X, backward))
+        row.update(median_ms=timing.median * 1e3, iqr_ms=timing.iqr * 1e3, repeats=len(timing.times))
+    except Exception as err:  # record why (e.g. the sru package does not build), keep going
+        row["error"] = f"{type(err).__name__}: {err}"[:300]
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def grid(cfg, device, dtype, timer, impls):
+    modules, rows = {}, []
+    paper, batch, hidden = cfg["paper"], cfg["batch"], cfg["hidden"]
+    shapes = [("paper", T, paper["B"], h) for h in paper["hidden"] for T in paper["lengths"]]
+    shapes += [("batch", batch["T"], B, batch["h"]) for B in batch["batches"]]
+    shapes += [("hidden", hidden["T"], hidden["B"], h) for h in hidden["hiddens"]]
+    for sweep, T, B, h in shapes:
+        for backward in (False, True):
+            for impl in impls:
+                rows.append({"sweep": sweep, **measure(impl, T, B, h, backward, device, dtype, timer, modules)})
+    return rows
+
+
+def pitfalls(device, dtype, T, B, h):
+    """Each classic mistake measured, then the correct measurement of the same thing."""
+    sync = synchronizer(device)
+    lstm = torch.nn.LSTM(h, h).to(device, dtype)
+    X = torch.randn(T, B, h, device=device, dtype=dtype)
+    out = {"shape": dict(T=T, B=B, h=h), "dtype": str(dtype).replace("torch.", "")}
+    with torch.no_grad():
+        start = time.perf_counter()
+        lstm(X)
+        sync()
+        out["first_call_ms"] = (time.perf_counter() - start) * 1e3      # context, cuDNN handle, allocator growth
+        start = time.perf_counter()
+        lstm(X)
+        out["no_sync_ms"] = (time.perf_counter() - start) * 1e3         # returns when the kernels are queued
+        sync()
+        out["sync_before_only_ms"] = time_it(lambda: (sync(), lstm(X)), synchronize=lambda: None).median * 1e3
+        out["time_it_ms"] = time_it(lambda: lstm(X), synchronize=sync).median * 1e3
+        if device.type == "cuda":
+            out["cuda_events_ms"] = time_cuda_events(lambda: lstm(X)).median * 1e3
+        out["torch_timer_ms"] = _torch_timer_ms(lambda: lstm(X))
+        small = torch.randn(B, h, device=device, dtype=dtype)
+
+        def many_small(hidden_sync):
+            acc = small
+            for _ in range(200):
+                acc = torch.tanh(acc * 0.5)
+                if hidden_sync:
+                    acc.sum().item()     # a copy to the host: waits for the GPU every iteration
+        out["200_small_ops_ms"] = time_it(lambda: many_small(False), synchronize=sync).median * 1e3
+        out["200_small_ops_with_item_ms"] = time_it(lambda: many_small(True), synchronize=sync).median * 1e3
+        if device.type == "cuda" and dtype == torch.float32:
+            a = torch.randn(4096, 4096, device=device)
+            flags = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+            for tf32 in (False, True):
+                torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = tf32
+                key = "tf32" if tf32 else "fp32"
+                out[f"matmul_4096_{key}_ms"] = time_cuda_events(lambda: a @ a).median * 1e3
+                out[f"lstm_{key}_ms"] = time_cuda_events(lambda: lstm(X)).median * 1e3
+            torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = flags
+    return out
+
+
+def _torch_timer_ms(fn):
+    from torch.utils import benchmark
+    return benchmark.Timer(stmt="fn()", globals={"fn": fn}).blocked_autorange(min_run_time=0.5).median * 1e3
+
+
+def bandwidth(device, dtype, shapes, info):
+    """Achieved bandwidth of the fused recurrence (model bytes / time) vs a device-to-device copy and the datasheet."""
+    sync = synchronizer(device)
+    timer = time_cuda_events if device.type == "cuda" else time_it
+    big = torch.empty(256 * 2**20 // 4, device=device, dtype=torch.float32)   # 256 MiB
+    copy = timer(lambda: big.clone())
+    out = {"copy_GBps": 2 * big.numel() * 4 / copy.median / 1e9, "fused": []}
+    peaks = device_peaks(info.get("device", ""))
+    out["datasheet_GBps"] = peaks["bandwidth"] / 1e9 if peaks else None
+    size = torch.tensor([], dtype=dtype).element_size()
+    backend = "triton" if device.type == "cuda" else "torch"
+    for T, B, h in shapes:
+        U = torch.randn(T, B, 3 * h, device=device, dtype=dtype)
+        x = torch.randn(T, B, h, device=device, dtype=dtype)
+        p = [torch.randn(h, device=device, dtype=dtype) * 0.5 for _ in range(4)]
+        with torch.no_grad():
+            timing = timer(lambda: sru_recurrence(U, x, *p, None, 3 ** 0.5, backend=backend))
+        moved = sru_cost(T, B, h, h, size)["loop_bytes"]
+        out["fused"].append(dict(T=T, B=B, h=h, median_ms=timing.median * 1e3, bytes=moved,
+                                 GBps=moved / timing.median / 1e9, backend=backend))
+        print(json.dumps(out["fused"][-1]), flush=True)
+    sync()
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cuda")
+    parser.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="tiny shapes (a smoke test of this script)")
+    args = parser.parse_args(argv)
+    device, dtype = torch.device(args.device), getattr(torch, args.dtype)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("No CUDA device here: run this on a machine with an NVIDIA GPU.")
+    if device.type != "cuda" and args.out.resolve() == DEFAULT_OUT.resolve():
+        raise SystemExit(f"Refusing to write CPU timings to {DEFAULT_OUT}: pass --out for a smoke test.")
+    # Plain fp32 arithmetic in every implementation; the TF32 effect is recorded separately under "pitfalls".
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cudnn.benchmark = False
+    info = describe(device)
+    print(json.dumps(info), flush=True)
+    cfg = QUICK if args.quick else dict(paper=PAPER, batch=BATCH_SWEEP, hidden=HIDDEN_SWEEP)
+    impls = [i for i in layers.IMPLEMENTATIONS if device.type == "cuda" or i != "sru_fused"]
+    results = {"schema": 1, "env": info, "dtype": args.dtype,
+               "timer": (f"CUDA events" if device.type == "cuda" else "time.perf_counter")
+               + f", median and IQR of {args.repeats} runs after {args.warmup} warm-up runs",
+               "flags": {"tf32": False, "cudnn_benchmark": False}, "config": cfg}
+    p = cfg["paper"]
+    results["pitfalls"] = pitfalls(device, dtype, p["lengths"][-1], p["B"], p["hidden"][-1])
+    results["runs"] = grid(cfg, device, dtype, timer_for(device, args.repeats, args.warmup), impls)
+    shapes = [(T, p["B"], h) for h in p["hidden"] for T in (p["lengths"][-1],)]
+    shapes.append((p["lengths"][-1], cfg["batch"]["batches"][-1], cfg["batch"]["h"]))
+    results["bandwidth"] = bandwidth(device, dtype, shapes, info)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
