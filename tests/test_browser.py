@@ -178,7 +178,9 @@ def test_figures_and_images_are_displayed(visits, page):
     if page.startswith("book/"):
         # Every figure the page's source names ({figure} or a code cell's `mystnb: figure: name:`) is on the page.
         source = (ROOT / page).with_suffix(".md").read_text()
-        named = set(re.findall(r"^\s*:?name:\s*(fig-[\w-]+)", source, flags=re.MULTILINE))
+        # docutils turns a label into an id by lower-casing it and joining words with '-' (fig-a_b -> fig-a-b).
+        named = {re.sub(r"[^a-z0-9]+", "-", name.lower())
+                 for name in re.findall(r"^\s*:?name:\s*(fig-[\w-]+)", source, flags=re.MULTILINE)}
         shown = {fig["id"] for fig in report["figures"] if fig["loaded"]}
         assert named <= shown, f"{page}: figures named in the source but not shown: {sorted(named - shown)}"
 
