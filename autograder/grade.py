@@ -281,7 +281,7 @@ def finish(job: Job, course: Path, db_url: str) -> None:
                 out["text"] = "".join(f"[stderr] {line}\n" for line in out["text"].splitlines())
         zeroed = policy.zeroed_tests(job.violations, graded).get(meta.get("grade_id"))
         if meta.get("grade") and zeroed:
-            cell.outputs.append(new_output("error", ename="GradingPolicy", evalue=" | ".join(zeroed),
+            cell.outputs.insert(0, new_output("error", ename="GradingPolicy", evalue=" | ".join(zeroed),
                                            traceback=["GradingPolicy: " + " | ".join(zeroed)]))
     for v in job.violations:
         job.notes.append(f"rule broken: {v}")
@@ -331,6 +331,14 @@ def record_invalid(job: Job, course: Path, db_url: str) -> None:
 # ---------------------------------------------------------------- results
 
 
+def all_errors(cell) -> str:
+    """Every error a graded cell shows (a rule broken and a timeout, say), each as one readable line."""
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    if not errors:
+        return _error_reason(cell)
+    return " // ".join(dict.fromkeys(_error_reason({"outputs": [e]}) for e in errors))
+
+
 def outcome_from_gradebook(gb, course: Path, job: Job) -> Outcome:
     submission = gb.find_submission(job.chapter, job.student)
     outcome = Outcome(job.student, job.chapter, "invalid" if job.invalid else "graded",
@@ -344,7 +352,7 @@ def outcome_from_gradebook(gb, course: Path, job: Job) -> Outcome:
             score = grade.score or 0.0
             reason = ""
             if score < grade.max_score:
-                reason = _error_reason(cells[grade.name]) if grade.name in cells else (job.invalid or "not graded")
+                reason = all_errors(cells[grade.name]) if grade.name in cells else (job.invalid or "not graded")
             outcome.cells.append(CellResult(grade.name, score, grade.max_score, reason))
     return outcome
 

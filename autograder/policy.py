@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from IPython.core.inputtransformer2 import TransformerManager
 
-ALLOWED_MODULES = {"numpy", "math", "functools", "itertools", "typing", "dataclasses", "collections", "__future__"}
+ALLOWED_MODULES = {"numpy", "math", "warnings", "functools", "itertools", "typing", "dataclasses", "collections", "__future__"}
 FORBIDDEN_CALLS = {"exec", "eval", "compile", "__import__", "getattr", "setattr", "delattr", "globals", "locals",
                    "vars", "open", "get_ipython", "breakpoint", "input", "memoryview"}
 HARMLESS_DUNDERS = {"__init__", "__name__", "__doc__", "__call__", "__len__", "__repr__"}
