@@ -137,9 +137,9 @@ def test_hidden_tests_and_other_students_not_leaked(hostile_run):
     output = "".join(o.get("text", "") for c in nbformat.reads(graded, as_version=4).cells
                      if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade_id") == "elman_step"
                      for o in c.outputs)
-    assert "could not read" in output and "PermissionError" in output or "FileNotFoundError" in output, output
+    assert "could not read" in output and "PermissionError" in output, output
     assert "BEGIN HIDDEN TESTS" not in output and "torch_rnn_cases" not in output
-    assert "elman_step" not in output.replace("could not read", "")[:0] or True
+    assert "def elman_step" not in output, "another student's notebook was readable"
     feedback = (course / "feedback" / "reads_solutions" / CHAPTER / f"{CHAPTER}.html").read_text()
     assert "BEGIN HIDDEN TESTS" not in feedback and secret.strip() not in feedback
 
