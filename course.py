@@ -7,6 +7,8 @@
     python3 course.py exercises [CHAPTER …]  regenerate exercises/ from solutions/ (nbgrader generate_assignment)
     python3 course.py setup       only create or update .venv
     python3 course.py demo        the instructor demonstration: autograde the sample submissions, write grades
+    python3 course.py grade [CHAPTER …] [--workers N] [--timeout S] [--show-hidden-tests] [--check-release]
+                                  grade submitted/ in a sandbox, in parallel; feedback, roster CSV, class report
     python3 course.py nbgrader …  any nbgrader command, run in the course root with the environment on PATH
 
 Every command first makes sure the virtual environment matches requirements.txt and pyproject.toml
@@ -107,6 +109,10 @@ def demo(args: list[str]) -> None:
     run(BIN / "python", "-m", "autograder.demo", *args)
 
 
+def grade(args: list[str]) -> None:
+    run(BIN / "python", "-m", "autograder.grade", *args)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(__doc__)
@@ -117,6 +123,7 @@ def main(argv: list[str]) -> int:
         "test": lambda: test(rest),
         "exercises": lambda: exercises(rest),
         "demo": lambda: demo(rest),
+        "grade": lambda: grade(rest),
         "nbgrader": lambda: run(BIN / "nbgrader", *rest),
         "setup": lambda: None,                       # only make sure .venv is ready
     }

@@ -4,7 +4,8 @@
 
 It makes a course folder (OUT/course) from the repo's config and solutions, releases the assignments
 (generate_assignment), adds the sample students, places their notebooks in submitted/ (as `nbgrader collect` would),
-autogrades, generates feedback and exports OUT/grades.csv, then prints each student's grade beside the grade
+grades them with the course's command (`autograder.grade`: sandboxed, parallel; feedback, class report) and
+exports OUT/grades.csv, then prints each student's grade beside the grade
 written down in advance (autograder/demo_samples.py) with the reasons for every lost point. It exits 1 if any grade
 differs from the expected one, so it doubles as an end-to-end test.
 """
@@ -20,6 +21,7 @@ import nbformat
 
 from autograder import grading
 from autograder.demo_samples import SAMPLES, Sample
+from autograder.grade import grade
 from autograder.release import ROOT
 
 _SOLUTION_BLOCK = re.compile(r"^[ \t]*### BEGIN SOLUTION[ \t]*\n(.*?)^[ \t]*### END SOLUTION[ \t]*\n?", re.M | re.S)
@@ -46,7 +48,7 @@ def sample_notebook(chapter: str, sample: Sample) -> nbformat.NotebookNode:
 
 
 def run_demo(out: Path, timeout: int = 10, samples: dict[str, dict[str, Sample]] | None = None,
-             extra_submissions: dict[tuple[str, str], Path] | None = None) -> dict[str, dict]:
+             extra_submissions: dict[tuple[str, str], Path] | None = None, workers: int = 2) -> dict[str, dict]:
     """Grade every sample (and any extra (student, chapter) -> notebook) in a fresh course under `out`.
 
     Returns {chapter: {student: StudentResult}}.
@@ -68,13 +70,12 @@ def run_demo(out: Path, timeout: int = 10, samples: dict[str, dict[str, Sample]]
             grading.submit(course, student, chapter, path)
     for (student, chapter), path in extra_submissions.items():
         grading.submit(course, student, chapter, path)
-    results = {}
-    for chapter in chapters:
-        grading.autograde(course, chapter, f"--Execute.timeout={timeout}")
-        grading.generate_feedback(course, chapter)
-        results[chapter] = grading.results(course, chapter)
-    grading.export_csv(course, out / "grades.csv")
-    return results
+    run = grade(course, chapters, timeout=timeout, workers=workers, log=lambda *a: None)
+    if run.integrity_problems:
+        raise RuntimeError("grading changed course files: " + "; ".join(run.integrity_problems))
+    shutil.copy2(course / "grading" / "grades.csv", out / "grades.csv")
+    return {chapter: {s: o.as_student_result() for s, o in by_student.items()}
+            for chapter, by_student in run.outcomes.items()}
 
 
 def mismatches(chapter: str, student: str, sample: Sample, result: grading.StudentResult) -> list[str]:

@@ -122,3 +122,59 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# ---- Stricter checks (added for the grading command; `python -m autograder.grade --check-release` runs them) ----
+
+# Anything that looks like an nbgrader delimiter, spelled right or not: "### BEGIN HIDDEN TEST", "## end solution".
+_DELIMITER_LIKE = re.compile(r"^[ \t]*#+[ \t]*(BEGIN|END)[ \t]+(SOLUTIONS?|HIDDEN[ \t]*TESTS?)\b.*$", re.M | re.I)
+_EXACT = {f"### {m}" for m in MARKERS}
+
+
+def source_problems(root: Path = ROOT) -> list[str]:
+    """Mistakes in solutions/ that nbgrader releases silently: a mistyped or unbalanced delimiter (its block is
+    handed to students as is), and a code cell without nbgrader metadata or an unlocked, ungraded non-solution
+    cell (an unmarked helper: its code, perhaps the answer, goes to students)."""
+    problems = []
+    for notebook in sorted((root / "solutions").glob("*/*.ipynb")):
+        rel = notebook.relative_to(root)
+        for i, cell in enumerate(nbformat.read(notebook, as_version=4).cells):
+            meta = cell.metadata.get("nbgrader", {})
+            where = f"{rel} cell {i} ({meta.get('grade_id', 'no grade_id')})"
+            for m in _DELIMITER_LIKE.finditer(cell.source):
+                if m.group(0).strip() not in _EXACT:
+                    problems.append(f"{where}: malformed delimiter {m.group(0).strip()!r} (nbgrader will not "
+                                    f"strip this block)")
+            for kind in ("SOLUTION", "HIDDEN TESTS"):
+                begins = len(re.findall(rf"^[ \t]*### BEGIN {kind}[ \t]*$", cell.source, re.M))
+                ends = len(re.findall(rf"^[ \t]*### END {kind}[ \t]*$", cell.source, re.M))
+                if begins != ends:
+                    problems.append(f"{where}: {begins} '### BEGIN {kind}' but {ends} '### END {kind}'")
+            if cell.cell_type == "code" and cell.source.strip():
+                if not meta:
+                    problems.append(f"{where}: code cell without nbgrader metadata (released as is, editable)")
+                elif not (meta.get("solution") or meta.get("grade") or meta.get("locked")):
+                    problems.append(f"{where}: code cell that is neither a solution, a test nor locked "
+                                    f"(released as is, editable)")
+    return problems
+
+
+def student_facing_problems(root: Path = ROOT, extra_dirs: tuple[str, ...] = ()) -> list[str]:
+    """check_release, plus delimiter-like text in any student-facing file (exercises/ and `extra_dirs`, e.g. the
+    built website)."""
+    problems = check_release(root)
+    for folder in ("exercises", *extra_dirs):
+        for path in sorted((root / folder).rglob("*")):
+            if not path.is_file() or path.suffix not in (".ipynb", ".html", ".md", ".py", ".txt", ".json"):
+                continue
+            text = path.read_text(errors="replace")
+            if path.suffix == ".ipynb":
+                text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+            for m in _DELIMITER_LIKE.finditer(text):
+                problems.append(f"{path.relative_to(root)}: delimiter-like line {m.group(0).strip()!r}")
+    return sorted(set(problems))
+
+
+def release_problems(root: Path = ROOT) -> list[str]:
+    """Everything that should stop a release: source mistakes and leaks in student-facing files."""
+    return source_problems(root) + student_facing_problems(root)
