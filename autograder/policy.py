@@ -81,22 +81,29 @@ def _bound(tree) -> set[str]:
 @dataclass
 class Rules:
     allowed_modules: set[str]
-    torch_allowed: bool
     protected: set[str]                 # names bound by the locked set-up cells (imports, EX, ...)
+    # Per answer cell (grade_id): what that exercise's own solution uses, so it is allowed there and only there.
+    torch_cells: frozenset = frozenset()      # answers whose solution names `torch`
+    calls_by_cell: dict = None                # FORBIDDEN_CALLS an answer's solution makes (e.g. getattr)
 
     @classmethod
     def from_source(cls, source_nb) -> "Rules":
-        allowed, torch_used, protected = set(ALLOWED_MODULES), False, set()
+        allowed, protected, torch_cells, calls = set(ALLOWED_MODULES), set(), set(), {}
         for cell in source_nb.cells:
             if cell.cell_type != "code" or (tree := _tree(cell.source)) is None:
                 continue
             meta = _meta(cell)
             if meta.get("solution"):
-                allowed |= _imports(tree)
-                torch_used |= any(isinstance(n, ast.Name) and n.id == "torch" for n in ast.walk(tree))
+                gid = meta.get("grade_id")
+                imports = _imports(tree)
+                allowed |= imports - {"torch"}
+                if "torch" in imports or any(isinstance(n, ast.Name) and n.id == "torch" for n in ast.walk(tree)):
+                    torch_cells.add(gid)
+                calls[gid] = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)
+                              and isinstance(n.func, ast.Name) and n.func.id in FORBIDDEN_CALLS}
             elif meta.get("locked") and not meta.get("grade"):
                 protected |= _bound(tree)
-        return cls(allowed, torch_used or "torch" in allowed, protected)
+        return cls(allowed, protected, frozenset(torch_cells), calls)
 
 
 def _root(node):
@@ -124,13 +131,14 @@ def check_cell(source: str, rules: Rules, cell: str | None) -> list[Violation]:
                 root = name.split(".")[0]
                 if isinstance(node, ast.ImportFrom) and node.level:
                     add(TAMPERING, "relative import")
-                elif root not in rules.allowed_modules:
+                elif root not in rules.allowed_modules and not (root == "torch" and cell in rules.torch_cells):
                     add(NUMPY_ONLY, f"`import {name}` (allowed: {', '.join(sorted(rules.allowed_modules - {'__future__'}))})")
             if isinstance(node, ast.Import):
                 modules |= {(a.asname or a.name).split(".")[0] for a in node.names}
-        elif isinstance(node, ast.Name) and node.id == "torch" and not rules.torch_allowed:
+        elif isinstance(node, ast.Name) and node.id == "torch" and cell not in rules.torch_cells:
             add(NUMPY_ONLY, "uses torch: the answer must be computed with NumPy")
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS \
+                and node.func.id not in (rules.calls_by_cell or {}).get(cell, ()):
             add(TAMPERING, f"calls {node.func.id}()")
         elif isinstance(node, ast.Attribute) and node.attr.startswith("__") and node.attr not in HARMLESS_DUNDERS:
             add(TAMPERING, f"touches {node.attr}")

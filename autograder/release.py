@@ -102,29 +102,7 @@ def check_release(root: Path = ROOT) -> list[str]:
     return problems
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.release", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("action", choices=["generate", "check"])
-    parser.add_argument("chapters", nargs="*", help="chapter ids to regenerate (default: all)")
-    args = parser.parse_args(argv)
-    if args.action == "generate":
-        generate(chapter_ids=args.chapters or None)
-        print(f"Regenerated exercises/ for: {', '.join(args.chapters or chapters())}")
-    problems = check_release()
-    for problem in problems:
-        print("LEAK", problem, file=sys.stderr)
-    if problems:
-        return 1
-    print("Release check: no solution code or hidden test in exercises/.")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-
-
-# ---- Stricter checks (added for the grading command; `python -m autograder.grade --check-release` runs them) ----
+# ---- Stricter checks: what nbgrader would release silently ----
 
 # Anything that looks like an nbgrader delimiter, spelled right or not: "### BEGIN HIDDEN TEST", "## end solution".
 _DELIMITER_LIKE = re.compile(r"^[ \t]*#+[ \t]*(BEGIN|END)[ \t]+(SOLUTIONS?|HIDDEN[ \t]*TESTS?)\b.*$", re.M | re.I)
@@ -178,3 +156,25 @@ def student_facing_problems(root: Path = ROOT, extra_dirs: tuple[str, ...] = ())
 def release_problems(root: Path = ROOT) -> list[str]:
     """Everything that should stop a release: source mistakes and leaks in student-facing files."""
     return source_problems(root) + student_facing_problems(root)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder.release", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("action", choices=["generate", "check"])
+    parser.add_argument("chapters", nargs="*", help="chapter ids to regenerate (default: all)")
+    args = parser.parse_args(argv)
+    if args.action == "generate":
+        generate(chapter_ids=args.chapters or None)
+        print(f"Regenerated exercises/ for: {', '.join(args.chapters or chapters())}")
+    problems = release_problems()
+    for problem in problems:
+        print("RELEASE PROBLEM", problem, file=sys.stderr)
+    if problems:
+        return 1
+    print("Release check: delimiters well formed, every cell marked, no solution code or hidden test in exercises/.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
