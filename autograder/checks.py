@@ -120,14 +120,14 @@ def _value_hint(arr: np.ndarray, want: np.ndarray, time_axis: int | None, rtol: 
     return ""
 
 
-def check_keys(got, keys, name: str = "result") -> None:
-    """`got` is a dict with exactly these keys."""
+def check_keys(got, keys, name: str = "result", *, exact: bool = True) -> None:
+    """`got` is a dict with exactly these keys (exact=False: at least these keys)."""
     if not isinstance(got, dict):
         raise CheckFailure(f"{name}: expected a dict with keys {sorted(keys)}, got {type(got).__name__}.")
-    missing, extra = set(keys) - set(got), set(got) - set(keys)
+    missing, extra = set(keys) - set(got), (set(got) - set(keys)) if exact else set()
     if missing or extra:
         raise CheckFailure(f"{name}: keys are wrong: missing {sorted(missing) or 'none'}, unexpected "
-                           f"{sorted(extra) or 'none'}; expected exactly {sorted(keys)}.")
+                           f"{sorted(extra) or 'none'}; expected {'exactly' if exact else 'at least'} {sorted(keys)}.")
 
 
 def check_numpy(got, name: str = "output") -> None:
@@ -169,6 +169,8 @@ def check_gradients_through_time(run, expected_by_length: list[dict], keys, *, t
                 f"what step {n} adds: its own terms, or the gradient it sends back to step {n - 1} through H_{n - 1}.")
             raise CheckFailure(f"dL/d{key} is the first gradient that disagrees, at time step {n} (the loss "
                                f"covering steps 1..{n}; code index {n - 1}).{shorter}\n{err}")
+
+
 # --- LSTM chapter: per-step gradients ----------------------------------------------------------------------------
 _LSTM_GATE_NAMES = {"i": "input gate I", "f": "forget gate F", "g": "candidate G", "o": "output gate O"}
 _LSTM_KINDS = {"W_x": "input weights", "W_h": "recurrent weights", "b_": "bias"}
@@ -179,7 +181,7 @@ def check_grads_per_step(got, expected, keys, name: str = "grads", context: str 
     computes them: from the last step back to the first, and within a step gate by gate. The failure names the
     first gate and step that disagree, and says whether the mistake is local to a step or arrives through time.
     """
-    check_keys_present(got, keys, name)
+    check_keys(got, keys, name, exact=False)
     where_case = f" [case: {context}]" if context else ""
     T = np.asarray(to_numpy(expected[keys[0]])).shape[0]
     for key in keys:
@@ -216,13 +218,6 @@ def check_grads_per_step(got, expected, keys, name: str = "grads", context: str 
             raise CheckFailure("\n".join(lines))
 
 
-def check_keys_present(got, keys, name: str = "result") -> None:
-    """`got` is a dict that has at least these keys."""
-    if not isinstance(got, dict):
-        raise CheckFailure(f"{name}: expected a dict with keys {sorted(keys)}, got {type(got).__name__}.")
-    missing = [k for k in keys if k not in got]
-    if missing:
-        raise CheckFailure(f"{name}: keys missing: {missing}; expected at least {sorted(keys)}.")
 def check_equal(got, expected, name: str = "result", context: str = "") -> None:
     """`got == expected` for a non-numeric answer (a label, a list of shapes), or a message saying both."""
     if got != expected:

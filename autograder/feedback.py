@@ -10,7 +10,7 @@ from __future__ import annotations
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
-from autograder.release import _BLOCK
+from autograder.release import SECRET_BLOCK
 
 PLACEHOLDER = "# (hidden tests: their source is not shown; the result and the message below are)"
 
@@ -21,7 +21,7 @@ class HideHiddenTests(NbGraderPreprocessor):
     def preprocess_cell(self, cell, resources, index):
         if not self.enabled or cell.cell_type != "code" or "### BEGIN HIDDEN TESTS" not in cell.source:
             return cell, resources
-        cell.source = _BLOCK.sub(PLACEHOLDER + "\n", cell.source + "\n").rstrip("\n")
+        cell.source = SECRET_BLOCK.sub(PLACEHOLDER + "\n", cell.source + "\n").rstrip("\n")
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 out["traceback"] = [f"{out.get('ename')}: {out.get('evalue')}"]

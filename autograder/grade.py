@@ -49,7 +49,7 @@ from sqlalchemy.exc import OperationalError
 from traitlets.config import Config
 
 from autograder import policy, sandbox
-from autograder.grading import CellResult, StudentResult, _error_reason
+from autograder.grading import CellResult, StudentResult, error_reason
 from autograder.release import ROOT, nbgrader
 
 WORK_DIRS = ("submitted", "autograded", "feedback", "grading")
@@ -335,8 +335,8 @@ def all_errors(cell) -> str:
     """Every error a graded cell shows (a rule broken and a timeout, say), each as one readable line."""
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     if not errors:
-        return _error_reason(cell)
-    return " // ".join(dict.fromkeys(_error_reason({"outputs": [e]}) for e in errors))
+        return error_reason(cell)
+    return " // ".join(dict.fromkeys(error_reason({"outputs": [e]}) for e in errors))
 
 
 def outcome_from_gradebook(gb, course: Path, job: Job) -> Outcome:

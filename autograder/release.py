@@ -21,7 +21,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
-_BLOCK = re.compile(r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)[ \t]*\n(.*?)^[ \t]*### END \1", re.M | re.S)
+SECRET_BLOCK = re.compile(r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)[ \t]*\n(.*?)^[ \t]*### END \1", re.M | re.S)
 # A secret line shorter than this is too generic to be evidence of a leak (`return H`, `T, B, _ = X.shape`).
 MIN_SECRET_LEN = 24
 # A loop header alone (`for t in reversed(range(T)):`) gives no answer away, and pages use the same idioms.
@@ -64,22 +64,16 @@ def generate_into(target: Path) -> Path:
     return target / "exercises"
 
 
-def secret_blocks(notebook: Path) -> list[str]:
-    """The text between nbgrader's solution and hidden-test delimiters, from a source notebook."""
-    nb = nbformat.read(notebook, as_version=4)
-    return [m.group(2) for cell in nb.cells for m in _BLOCK.finditer(cell.source + "\n")]
-
-
 def secret_lines(root: Path = ROOT) -> set[str]:
     """Distinctive lines of every solution and hidden test: none may appear in a student-facing file."""
     lines, public = set(), set()
     for notebook in sorted((root / "solutions").glob("*/*.ipynb")):
         nb = nbformat.read(notebook, as_version=4)
         for cell in nb.cells:
-            secret = "".join(m.group(2) for m in _BLOCK.finditer(cell.source + "\n"))
+            secret = "".join(m.group(2) for m in SECRET_BLOCK.finditer(cell.source + "\n"))
             lines.update(s for s in (line.strip() for line in secret.splitlines())
                          if len(s) >= MIN_SECRET_LEN and not _LOOP_HEADER.match(s))
-            public.update(line.strip() for line in _BLOCK.sub("", cell.source + "\n").splitlines())
+            public.update(line.strip() for line in SECRET_BLOCK.sub("", cell.source + "\n").splitlines())
     return lines - public  # a line students are shown on purpose (a visible test's) is no leak
 
 
@@ -104,8 +98,9 @@ def check_release(root: Path = ROOT) -> list[str]:
 
 # ---- Stricter checks: what nbgrader would release silently ----
 
-# Anything that looks like an nbgrader delimiter, spelled right or not: "### BEGIN HIDDEN TEST", "## end solution".
-_DELIMITER_LIKE = re.compile(r"^[ \t]*#+[ \t]*(BEGIN|END)[ \t]+(SOLUTIONS?|HIDDEN[ \t]*TESTS?)\b.*$", re.M | re.I)
+# Anything that looks like an nbgrader delimiter, spelled right or not: "### BEGIN HIDDEN TEST", "## end solution",
+# "### BEGIN SOLUTON", "### END HIDEN TESTS".
+_DELIMITER_LIKE = re.compile(r"^[ \t]*#+[ \t]*(BEGIN|END)[ \t]+(SOL\w*|HID\w*([ \t]*TESTS?)?)\b.*$", re.M | re.I)
 _EXACT = {f"### {m}" for m in MARKERS}
 
 

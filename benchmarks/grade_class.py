@@ -20,6 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import nbformat  # noqa: E402
 
+from nbgrader.api import Gradebook  # noqa: E402
+
 from autograder import grading  # noqa: E402
 from autograder.demo import answer_from_solution  # noqa: E402
 from autograder.grade import grade  # noqa: E402
@@ -76,7 +78,7 @@ def main(argv=None) -> int:
         t = time.perf_counter()
         run = grade(ours, chapter_ids, workers=a.workers, timeout=a.timeout, feedback=False, log=lambda *x: None)
         ours_s = time.perf_counter() - t
-        with grading.Gradebook(f"sqlite:///{stock / 'gradebook.db'}") as gb:
+        with Gradebook(f"sqlite:///{stock / 'gradebook.db'}") as gb:
             stock_scored = sum(1 for ch in chapter_ids for s in gb.students
                                for sub in [next((x for x in s.submissions if x.assignment.name == ch), None)]
                                if sub is not None and sub.score is not None)

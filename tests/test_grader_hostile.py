@@ -11,6 +11,7 @@ import time
 
 import nbformat
 import pytest
+from nbgrader.api import Gradebook
 
 from autograder import grading, sandbox
 from autograder.demo import answer_from_solution, sample_notebook
@@ -89,7 +90,7 @@ def test_hostile_submission_is_graded_with_reasons(hostile_run, student):
 
 def test_recorded_in_gradebook_and_json(hostile_run):
     course, run, _ = hostile_run
-    with grading.Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         for student, o in run.outcomes[CHAPTER].items():
             if o.status == "missing":
                 continue

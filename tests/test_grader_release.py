@@ -31,6 +31,17 @@ def test_mistyped_hidden_test_delimiter_fails(tmp_path):
     assert any("'### END HIDDEN TESTS'" in p for p in problems), problems
 
 
+def test_misspelled_delimiter_keyword_fails(tmp_path):
+    """A typo in the keyword itself ('SOLUTON') also leaves the answer in the student version."""
+    src = _copy(tmp_path)
+    nb = nbformat.read(src, as_version=4)
+    cell = next(c for c in nb.cells if "### BEGIN SOLUTION" in c.source)
+    cell.source = cell.source.replace("### BEGIN SOLUTION", "### BEGIN SOLUTON")
+    nbformat.write(nb, src)
+    problems = source_problems(tmp_path)
+    assert any("malformed delimiter '### BEGIN SOLUTON'" in p for p in problems), problems
+
+
 def test_unmarked_helper_cell_fails(tmp_path):
     src = _copy(tmp_path)
     nb = nbformat.read(src, as_version=4)
