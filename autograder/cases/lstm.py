@@ -128,8 +128,8 @@ def lstm_forward_cases(seed: int, specs: list[dict]) -> list[Case]:
         else:
             mask = np.asarray(mask, dtype=np.float64)
             H, C = lstm_forward(X, params, H0, C0, mask)
-        mask = "" if spec.get("mask") is None else f", mask {np.asarray(spec['mask']).T.tolist()} (per sequence)"
-        desc = _describe(spec, mask)
+        mask_text = "" if spec.get("mask") is None else f", mask {np.asarray(spec['mask']).T.tolist()} (per sequence)"
+        desc = _describe(spec, mask_text)
         cases.append(Case(desc, {"X": X, "params": params, "H0": H0, "C0": C0, "mask": mask},
                           {"H": to_numpy(H), "C": to_numpy(C)}))
     return cases
