@@ -4,11 +4,13 @@ no module for), `torch.autograd` (gradients) and `sum(p.numel())` of torch modul
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from autograder.cases.common import WEIGHT_STD, Case, dimensions, initial_state, normal
+from autograder.lazy import lazy_import
 from autograder.references.gru import PARAM_KEYS, gru_forward, load_into_torch
 from autograder.tensors import to_numpy
+
+torch = lazy_import("torch")   # loaded on first use: importing this module must not need torch
 
 # The worked example of the chapter (and the notebook's visible tests): d_in = 2, h = 2, T = 3, B = 1, H_0 = 0.
 EXAMPLE = {

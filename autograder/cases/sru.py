@@ -7,13 +7,14 @@ spec keys: T, B, d_in, h; `initial` (a given c0); `scale` (scale_highway: True, 
 from __future__ import annotations
 
 import numpy as np
-import torch
-from torch.utils.flop_counter import FlopCounterMode
 
 from autograder.cases.common import Case, dimensions, initial_state, normal
+from autograder.lazy import lazy_import
 from autograder.notation import ELEMENTWISE_PER_UNIT
 from autograder.references.sru import sru_forward
 from autograder.tensors import to_numpy
+
+torch = lazy_import("torch")   # loaded on first use: importing this module must not need torch
 
 # The chapter's worked example (T=3, B=1, d_in=h=2), used by the page and by the visible tests.
 EXAMPLE = {
@@ -83,6 +84,8 @@ def sru_backward_cases(seed: int, specs: list[dict]) -> list[Case]:
 
 
 def _measured_flops(fn) -> int:
+    from torch.utils.flop_counter import FlopCounterMode  # imported here: torch loads only when cases are made
+
     with FlopCounterMode(display=False) as counter:
         with torch.no_grad():
             fn()
