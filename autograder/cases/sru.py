@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.cases.common import Case, dimensions, initial_state, normal
+from autograder.cases.common import Case, dimensions, initial_state, normal, sequence
 from autograder.lazy import lazy_import
 from autograder.notation import ELEMENTWISE_PER_UNIT
 from autograder.references.sru import sru_forward
@@ -49,11 +49,10 @@ def sru_forward_cases(seed: int, specs: list[dict]) -> list[Case]:
     rng = np.random.default_rng(seed)
     cases = []
     for spec in specs:
-        T, B, d_in, h = spec["T"], spec["B"], spec["d_in"], spec["h"]
+        d_in, h = spec["d_in"], spec["h"]
         p = sru_params(rng, d_in, h)
         p.setdefault("W_s", None)
-        X = rng.normal(size=(T, B, d_in))
-        c0 = rng.normal(size=(B, h)) if spec.get("initial") else None
+        X, c0 = sequence(rng, spec)
         scale = spec.get("scale", True)
         H, C = sru_forward(X, **p, c0=c0, scale_highway=scale)
         cases.append(Case(_describe(spec), {"X": X, **p, "c0": c0, "scale_highway": scale},
