@@ -77,7 +77,8 @@ def mathjax_path() -> Path:
 @cache
 def page_head() -> str:
     """What the feedback page's head gets: the course's style, MathJax's configuration and MathJax itself."""
-    script = mathjax_path().read_text(encoding="utf-8").replace("</", "<\\/")
+    # Only "</script" would end the inline script early (a blanket "</" escape would break MathJax's regexes).
+    script = re.sub(r"</(script)", r"<\\/\1", mathjax_path().read_text(encoding="utf-8"), flags=re.IGNORECASE)
     return (f"<style type=\"text/css\">{STYLE}</style>\n<script>{MATHJAX_CONFIG}</script>\n"
             f"<script>{script}</script>")
 
@@ -102,6 +103,8 @@ def _private_prefixes(course: str) -> tuple[str, ...]:
 # Any other installation's packages folder (a second virtual environment, a system Python's).
 _PACKAGES = re.compile(r"(?:/[^\s/'\"():]+)+/(?:site|dist)-packages/")
 _PYTHON_LIB = re.compile(r"(?:/[^\s/'\"():]+)+/lib/python3\.\d+/")
+# The course package wherever the grader's kernel imported it from (another checkout, an editable install).
+_COURSE_PACKAGE = re.compile(r"(?:/[^\s/'\"():]+)+/(?=autograder/)")
 
 
 def strip_paths(text: str, course: str | None = None) -> str:
@@ -112,7 +115,7 @@ def strip_paths(text: str, course: str | None = None) -> str:
         for variant in (prefix + "/site-packages/", prefix + "/"):
             text = text.replace(variant, "")
         text = text.replace(prefix, ".")
-    return _PYTHON_LIB.sub("", _PACKAGES.sub("", text))
+    return _COURSE_PACKAGE.sub("", _PYTHON_LIB.sub("", _PACKAGES.sub("", text)))
 
 
 def _as_text(data: dict) -> str:
