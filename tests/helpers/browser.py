@@ -177,8 +177,10 @@ const overflowing = (items, inner) => items.map((el) => {
   const content = inner(el);
   const box = content.getBoundingClientRect();
   if (!sticksOut(box)) return null;
-  const scroller = scrollBox(content);
-  if (scroller && !sticksOut(scroller.getBoundingClientRect())) return null;  // it scrolls in its own box
+  // Fine when some box around it scrolls sideways and itself fits the column (a table's container, say).
+  for (let s = scrollBox(content); s; s = scrollBox(s.parentElement)) {
+    if (!sticksOut(s.getBoundingClientRect())) return null;
+  }
   return {what: describe(el), width: Math.round(box.width), column: Math.round(column.width)};
 }).filter((x) => x);
 const visibleText = [document.body.innerText,
