@@ -70,3 +70,33 @@ def attainable_flops(intensity: float, peak_flops: float, bandwidth: float) -> f
 def launch_bound(T: int, kernels_per_step: int, launch_s: float) -> float:
     """A Python time loop cannot finish faster than its kernel launches: T x kernels x launch overhead."""
     return T * kernels_per_step * launch_s
+
+
+def layer_time(kind: str, T: int, B: int, d_in: int, h: int, device: dict, precision: str = "fp32",
+               bytes_per_value: int = 4) -> dict:
+    """Roofline lower bounds on one layer's forward pass, split into the product done for all steps before the loop
+    and the sequential recurrence: {"product": s, "recurrence": s, "total": s} (and each part's bound).
+
+    kind "lstm": the product X W_ih (all steps) on `precision`'s peak ("fp32" or "tf32"), then T steps each bound by
+    its own FLOPs (the H_{t-1} W_hh product also runs at `precision`'s peak) and bytes (W_hh streamed every step).
+    kind "sru": the product X [W, W_f, W_r(, W_s)] on `precision`'s peak, then the fused element-wise recurrence,
+    which no tensor core helps (fp32 peak). The product moves X, the weights and its result once.
+    """
+    if kind not in ("lstm", "sru"):
+        raise ValueError("kind must be 'lstm' or 'sru'")
+    s, peak, bw = bytes_per_value, device[precision], device["bandwidth"]
+    k = 4 if kind == "lstm" else (3 if d_in == h else 4)
+    product_flops = 2 * T * B * d_in * k * h
+    product_bytes = s * (T * B * d_in + d_in * k * h + T * B * k * h)
+    product = roofline_time(product_flops, product_bytes, peak, bw)
+    cost = (lstm_cost if kind == "lstm" else sru_cost)(T, B, d_in, h, bytes_per_value)
+    step_peak = peak if kind == "lstm" else device["fp32"]
+    step = roofline_time(cost["loop_flops"] / T, cost["loop_bytes"] / T, step_peak, bw)
+    return {"product": product["time"], "recurrence": T * step["time"], "total": product["time"] + T * step["time"],
+            "product_bound": product["bound"], "recurrence_bound": step["bound"]}
+
+
+def whole_layer_ratio(T: int, B: int, d_in: int, h: int, device: dict, precision: str = "fp32") -> float:
+    """The model's predicted LSTM / SRU forward-time ratio of whole layers (product plus recurrence)."""
+    return (layer_time("lstm", T, B, d_in, h, device, precision)["total"]
+            / layer_time("sru", T, B, d_in, h, device, precision)["total"])
