@@ -1,1 +1,2 @@
-"""Helpers that only the book's pages and the benchmarks use (see ARCHITECTURE.md)."""
+"""Helpers that only book pages and benchmarks use: diagrams, the BPTT lab, the recall experiment, and the GPU
+chapter's layers, fused Triton kernel, environment description and results reader. Notebooks never import these."""

@@ -7,13 +7,13 @@
     fig, ax = draw_bptt_graph(steps=3)            # the unrolled Elman network with its gradient paths
 
 They use the course's notation (row vectors, weights on the right, H_t the state after reading X_t) and the colours
-of `autograder.diagrams`, so that a reader learns one visual language. They only draw; display with `show(fig)`.
+of `autograder.book.diagrams`, so that a reader learns one visual language. They only draw; display with `show(fig)`.
 """
 from __future__ import annotations
 
 from matplotlib.patches import Circle
 
-from autograder.diagrams import BOX_H, BOX_W, COLORS, arrow, box, new_axes
+from autograder.book.diagrams import BOX_H, BOX_W, COLORS, arrow, box, new_axes
 
 GRADIENT = "#c2410c"   # orange: gradients flowing backward (forward arrows keep COLORS["edge"])
 GATE = "#fee2e2"       # light red: sigmoid gates
