@@ -123,7 +123,7 @@ def gru_backward_cases(seed: int, specs: list[dict]) -> list[Case]:
         leaves = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
         X_t = torch.tensor(X, requires_grad=True)
         H0_t = torch.tensor(np.zeros((B, h)) if H0 is None else H0, requires_grad=True)
-        # Cross-checked: the reference forward equals torch.nn.GRU (tests/test_references_gru.py).
+        # Cross-checked: the reference forward equals torch.nn.GRU (tests/chapters/gru/test_references.py).
         H = gru_forward(X_t, leaves, H0=H0_t, reset_after=True)
         (H * torch.from_numpy(dH)).sum().backward()
         expected = {"X": to_numpy(X_t.grad), "H0": to_numpy(H0_t.grad)}

@@ -108,7 +108,7 @@ def lstm_forward_cases(seed: int, specs: list[dict]) -> list[Case]:
     """Inputs X, params, H0, C0, mask; expected H, C (T, B, h) each.
 
     Without a mask the oracle is `torch.nn.LSTM`; with one (spec['lengths'] for right padding, or spec['mask'] as
-    given) it is the reference, whose agreement with packed sequences tests/test_references_lstm.py checks.
+    given) it is the reference, whose agreement with packed sequences tests/chapters/lstm/test_references.py checks.
     Padded inputs are random numbers, not zeros, so reading them shows.
     """
     rng = np.random.default_rng(seed)

@@ -1,6 +1,6 @@
 """Test cases for the SRU exercises: random inputs in the course's layout, expected values from the SRU reference
-(itself cross-checked against the `sru` package in tests/test_references_sru.py), torch.autograd, and FLOPs counted
-by torch.utils.flop_counter on real PyTorch computations.
+(itself cross-checked against the `sru` package in tests/chapters/sru/test_references.py), torch.autograd, and
+FLOPs counted by torch.utils.flop_counter on real PyTorch computations.
 
 spec keys: T, B, d_in, h; `initial` (a given c0); `scale` (scale_highway: True, False or a number).
 """
