@@ -138,16 +138,19 @@ def check_products_before_the_loop(fn, kind: str = "forward", projection: bool =
     counts = {T: count_products(fn, _structure_inputs(kind, T, projection)) for T in (2, 7)}
     if counts[7] <= counts[2]:
         return
-    where = ("a product of the inputs is taken at every step (for example X[t] @ W_f inside the loop). The chapter's "
-             "forward pass computes X @ [W, W_f, W_r" + (", W_s" if projection else "") + "] for all T steps at once, "
-             "before the loop, and uses only element-wise operations inside it"
-             if kind == "forward" else
-             "a product is taken at every step (for example X[t].T @ dF[t] accumulated in the loop, or dF[t] @ W_f.T). "
-             "The chapter's backward pass collects the gradients of the pre-activations of all steps in the loop, which "
-             "is element-wise, and takes each weight's gradient and dL/dX as one product over all T*B rows after it (the count "
-             "includes the functions it calls: if it calls your sru_forward, make that pass its own check first)")
+    if kind == "forward":
+        where = ("a product of the inputs is taken at every step (for example X[t] @ W_f inside the loop). The "
+                 "chapter's forward pass computes X @ [W, W_f, W_r" + (", W_s" if projection else "") + "] for all T "
+                 "steps at once, before the loop, and uses only element-wise operations inside it")
+    else:
+        where = ("a product is taken at every step (for example X[t].T @ dF[t] accumulated in the loop, or "
+                 "dF[t] @ W_f.T). The chapter's backward pass collects the gradients of the pre-activations of all "
+                 "steps in the loop, which is element-wise, and takes each weight's gradient and dL/dX as one product "
+                 "over all T*B rows after it (the count includes the functions it calls: if it calls your "
+                 "sru_forward, make that pass its own check first)")
+    sizes = "d_in != h" if projection else "d_in == h"
     raise AssertionError(f"sru_{kind} takes {counts[2]} matrix products for T = 2 steps and {counts[7]} for T = 7 "
-                         f"(d_in {'!=' if projection else '=='} h): the number grows with the sequence length, so {where}.")
+                         f"({sizes}): the number grows with the sequence length, so {where}.")
 
 
 def _measured_flops(fn) -> int:

@@ -158,7 +158,7 @@ MUTANTS = {
     "backward: dX misses the products' path (highway only)": ("test_sru_backward_hidden", _bwd(
         "g[\"X\"] = (rows(dU) @ W.T + rows(dF) @ W_f.T + rows(dR) @ W_r.T).reshape(T, B, d) + dXs",
         "g[\"X\"] = dXs")),
-    "backward: weight gradients as one product per step (X[t].T @ dF[t] summed over t)": ("test_sru_backward_hidden", _bwd(
+    "backward: weight gradients as one product per step (X[t].T @ dF[t] summed)": ("test_sru_backward_hidden", _bwd(
         "g[\"W\"], g[\"W_f\"], g[\"W_r\"] = Xr.T @ rows(dU), Xr.T @ rows(dF), Xr.T @ rows(dR)",
         "g[\"W\"], g[\"W_f\"], g[\"W_r\"] = (sum(X[t].T @ A[t] for t in range(T)) for A in (dU, dF, dR))")),
     "backward: dX as one product per step": ("test_sru_backward_hidden", _bwd(
