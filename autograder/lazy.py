@@ -15,7 +15,10 @@ def lazy_import(name: str) -> ModuleType:
     """The module `name`, loaded when an attribute of it is first read (or at once if it is already loaded)."""
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.find_spec(name)
+    try:
+        spec = importlib.util.find_spec(name)
+    except ModuleNotFoundError:
+        spec = None
     if spec is None:    # not installed (a learner's environment, the grader's sandbox): fail only when used
         return _Missing(name)
     loader = importlib.util.LazyLoader(spec.loader)
