@@ -187,6 +187,10 @@ def draw_folded(kind: str = "elman", *, ax=None, title: str | None = None, fonts
 # by tests/site/test_browser.py). Its smallest text must stay readable there.
 PHONE_COLUMN_PX = 342
 MIN_PHONE_TEXT_PX = 8.0
+# A dense diagram may instead keep a legible size and scroll sideways in its box on a phone: the page gives its
+# image the class below (`mystnb: image: classes:`), which course.css shows at least this wide.
+SCROLL_CLASS = "course-scroll-figure"
+SCROLL_MIN_WIDTH_PX = 460
 CSS_PX_PER_INCH = 96          # matplotlib's SVG is sized in points (72 per inch); a CSS px is 3/4 of a point
 PAD_INCHES = 0.1              # savefig's default padding around the tight bounding box
 
@@ -195,18 +199,19 @@ class IllegibleFigure(ValueError):
     """A figure whose smallest text would be below MIN_PHONE_TEXT_PX on a phone."""
 
 
-def phone_text_px(fig) -> tuple[float, str]:
-    """The smallest visible text of `fig` in CSS px once the figure is scaled to a phone's column, and that text.
+def phone_text_px(fig, shown_px: float = PHONE_COLUMN_PX) -> tuple[float, str]:
+    """The smallest visible text of `fig` in CSS px once the figure is scaled to `shown_px` (a phone's column),
+    and that text.
 
     The figure is saved with a tight bounding box, so its displayed width is that box's; a figure narrower than
-    the column is not enlarged.
+    `shown_px` is not enlarged.
     """
     from matplotlib.text import Text
 
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     width_px = (fig.get_tightbbox(renderer).width + 2 * PAD_INCHES) * CSS_PX_PER_INCH
-    scale = min(1.0, PHONE_COLUMN_PX / width_px)
+    scale = min(1.0, shown_px / width_px)
     texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()
              and t.get_window_extent(renderer).width > 0]
     if not texts:
@@ -215,25 +220,28 @@ def phone_text_px(fig) -> tuple[float, str]:
     return smallest.get_fontsize() * CSS_PX_PER_INCH / 72 * scale, smallest.get_text()
 
 
-def show(fig, fmt: str = "svg", dpi: int = 120, check_phone: bool = True):
+def show(fig, fmt: str = "svg", dpi: int = 120, phone: str = "fit"):
     """Display `fig` in a notebook as an image and close it.
 
     Works whatever matplotlib backend the kernel uses (the book is built with MPLBACKEND=Agg, under which
     `plt.show()` displays nothing), and closing the figure prevents a second copy from the inline backend.
-    Raises IllegibleFigure when the figure's smallest text would be unreadable on a phone (a wide figure scaled
-    down): draw fewer panels per row, or larger type.
+    Raises IllegibleFigure when the figure's smallest text would be unreadable on a phone: with phone="fit" (plots)
+    once the figure is scaled to the column (draw fewer panels per row, or larger type); with phone="scroll" (dense
+    diagrams, whose image has the class SCROLL_CLASS) at SCROLL_MIN_WIDTH_PX.
     """
     import io
 
     from IPython.display import SVG, Image, display
 
-    if check_phone:
-        size, text = phone_text_px(fig)
-        if size < MIN_PHONE_TEXT_PX:
-            plt.close(fig)
-            raise IllegibleFigure(
-                f"the text {text!r} would be {size:.1f} CSS px on a phone ({PHONE_COLUMN_PX} px column; at least "
-                f"{MIN_PHONE_TEXT_PX} needed): make the figure narrower (panels in a column) or its type larger")
+    if phone not in {"fit", "scroll"}:
+        raise ValueError("phone must be 'fit' or 'scroll'")
+    shown_px = PHONE_COLUMN_PX if phone == "fit" else SCROLL_MIN_WIDTH_PX
+    size, text = phone_text_px(fig, shown_px)
+    if size < MIN_PHONE_TEXT_PX:
+        plt.close(fig)
+        raise IllegibleFigure(
+            f"the text {text!r} would be {size:.1f} CSS px on a phone (figure shown {shown_px} px wide; at least "
+            f"{MIN_PHONE_TEXT_PX} needed): make the figure narrower (panels in a column) or its type larger")
     buffer = io.BytesIO()
     fig.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight", pad_inches=PAD_INCHES)
     plt.close(fig)
