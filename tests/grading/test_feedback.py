@@ -50,10 +50,12 @@ def feedback_pages(tmp_path_factory) -> dict[str, str]:
         path = out / f"{student}.ipynb"
         nbformat.write(sample_notebook(CHAPTER, sample), path)
         course_folder.submit(course, student, CHAPTER, path)
-    grade(course, [CHAPTER], workers=2, timeout=10, log=lambda *a: None, report=False)
+    grade(course, [CHAPTER], workers=2, timeout=30, log=lambda *a: None, report=False)
     pages = {student: (course / "feedback" / student / CHAPTER / f"{CHAPTER}.html") for student in samples}
     missing = [str(p) for p in pages.values() if not p.is_file()]
     assert not missing, f"no feedback written: {missing}"
+    not_run = [s for s, page in pages.items() if "the notebook could not be run" in page.read_text()]
+    assert not not_run, f"the grader could not run the notebooks of {not_run}: the feedback has nothing to check"
     return {"course": str(course), **{student: page.read_text() for student, page in pages.items()}}
 
 
