@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nbgrader.api import Gradebook
+from autograder.grading.roster import open_gradebook
 
 RELEASE = "python3 course.py nbgrader generate_assignment {chapter} --force"
 COLLECT = ("python3 course.py nbgrader collect {chapter} (from the exchange) or "
@@ -25,7 +25,7 @@ def has_submissions(course: Path, chapter: str) -> bool:
 
 def check(course: Path, chapters: list[str] | None, log=print) -> list[str]:
     """The chapters to grade (by default every released chapter with a submission), or MissingStep."""
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    with open_gradebook(course) as gb:
         released = sorted(a.name for a in gb.assignments)
         roster_size = len(gb.students)
     for chapter in chapters or []:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -24,6 +26,15 @@ from nbgrader.api import Gradebook, Student
 from autograder.layout import ROOT
 
 COLUMNS = ("id", "first_name", "last_name", "email", "lms_user_id")
+
+
+def open_gradebook(course: Path) -> Gradebook:
+    """course/gradebook.db. nbgrader creates a missing one by running `alembic` from PATH: put the environment's
+    bin/ there when the caller did not (a test, a plain `python -m`)."""
+    bindir = str(Path(sys.executable).parent)
+    if shutil.which("alembic") is None:
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    return Gradebook(f"sqlite:///{course / 'gradebook.db'}")
 
 
 class RosterError(Exception):
@@ -61,7 +72,7 @@ def import_roster(course: Path, path: Path) -> tuple[int, int]:
     """Add or update every student of the CSV in course/gradebook.db in one transaction; (added, updated)."""
     rows = read_roster(path)
     added = updated = 0
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    with open_gradebook(course) as gb:
         existing = {s.id: s for s in gb.db.query(Student).all()}
         for row in rows:
             student = existing.get(row["id"])
@@ -77,7 +88,7 @@ def import_roster(course: Path, path: Path) -> tuple[int, int]:
 
 
 def list_students(course: Path) -> list[dict[str, str | None]]:
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    with open_gradebook(course) as gb:
         return [{k: getattr(s, k) for k in COLUMNS} for s in sorted(gb.students, key=lambda s: s.id)]
 
 
