@@ -310,6 +310,9 @@ def finish(job: Job, course: Path, db_url: str) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     for f in job.submitted.parent.glob("timestamp.txt"):
         shutil.copy2(f, dest / f.name)
+    # nbgrader's release_feedback files the feedback under the secret the student's `nbgrader submit` wrote.
+    for f in job.submitted.parent.glob("submission_secret.txt"):
+        shutil.copy2(f, dest / f.name)
     nbformat.write(nb, dest / f"{job.chapter}.ipynb")
 
 
