@@ -36,6 +36,14 @@ c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPre
 import os  # noqa: E402
 
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE") or os.path.join(c.CourseDirectory.root, "exchange")
+# Created now rather than at the first release_assignment: the formgrader disables release and collect while the
+# exchange does not exist (nbgrader/apps/api.py, exchange_missing). 0777 is the mode nbgrader's release sets.
+if not os.path.isdir(c.Exchange.root):
+    try:
+        os.makedirs(c.Exchange.root)
+        os.chmod(c.Exchange.root, 0o777)
+    except OSError:
+        pass  # not ours to create (a shared exchange): nbgrader says so when it is used
 
 # zip_collect: Canvas's and Moodle's archives out of the box (autograder/grading/lms/); one LMS only:
 # --collector=autograder.grading.lms.canvas_collector.CanvasCollector (or moodle_collector.MoodleCollector).
