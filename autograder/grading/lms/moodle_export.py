@@ -2,7 +2,7 @@
 
 Moodle maps one identifying column to its users ("Map from" Email address to useremail, or ID number to
 useridnumber) and each other column to a grade item, chosen on the import's preview page (MoodleDocs, "Grade
-import": CSV import, Grade mapping). The columns are those of Moodle's own export: First name, Last name,
+import": CSV import, Grade mapping). The columns are named as in Moodle's own export: First name, Last name,
 ID number (the course's student id), Email address, then one column per chapter. A student without a submission
 gets 0, as in nbgrader's own CSV.
 
