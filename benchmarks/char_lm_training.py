@@ -1,0 +1,85 @@
+"""The char_lm chapter's experiment: a character LSTM trained on Python's language reference, three ways.
+
+1. The NumPy model (autograder/book/char_lm.py: the chapter's loss, clipping and Adam around chapter 3's LSTM),
+   with samples at three temperatures at a few checkpoints.
+2. Its twin in torch.nn.LSTM, from the same initial weights, on the same chunks, with the same hyper-parameters.
+3. The same model with the Elman, LSTM, GRU and SRU cells of autograder/references (the "which cell" table).
+
+Everything is float64, seeded, on one CPU thread.
+
+    python benchmarks/char_lm_training.py      # prints a summary, writes book/data/char_lm/training.json
+
+It takes several minutes on the course's 2-core machine, more than a page may spend, hence this script; the page
+book/char_lm.md reads the JSON and checks that its corpus is the one recorded here (by SHA-256).
+"""
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from autograder.book import char_lm as cl
+
+CONFIG = {"h": 128, "B": 32, "T": 64, "lr": 3e-3, "clip": 1.0, "steps": 1500, "eval_every": 100,
+          "cell_steps": 600, "seed": 0}
+CHECKPOINTS = [100, 400, 1500]
+TEMPERATURES = [0.5, 1.0, 1.5]
+PREFIX, SAMPLE_LENGTH = "The ", 240
+CELLS = ["elman", "lstm", "gru", "sru"]
+OUT = Path(__file__).resolve().parent.parent / "book" / "data" / "char_lm" / "training.json"
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    text = cl.corpus_text()
+    vocab = cl.Vocabulary(text)
+    train, val, test = cl.split(vocab.encode(text))
+    V = len(vocab)
+    init = cl.init_lstm_lm(V, CONFIG["h"], np.random.default_rng(CONFIG["seed"]))
+
+    samples = []
+
+    def checkpoint(step, p):
+        if step in CHECKPOINTS:
+            for k, temperature in enumerate(TEMPERATURES):
+                ids = cl.sample_numpy(p, vocab.encode(PREFIX), SAMPLE_LENGTH, temperature,
+                                      np.random.default_rng(1000 + k))
+                samples.append({"step": step, "temperature": temperature, "text": PREFIX + vocab.decode(ids)})
+
+    start = time.perf_counter()
+    p = {k: v.copy() for k, v in init.items()}
+    numpy_run = cl.train_numpy(p, train, val, CONFIG, checkpoint)
+    numpy_run["test_loss"] = cl.evaluate_numpy(p, test, CONFIG["B"], CONFIG["T"])
+    print(f"NumPy LSTM: {time.perf_counter() - start:.0f} s, final val ppl {np.exp(numpy_run['val_loss'][-1][1]):.3f}")
+
+    start = time.perf_counter()
+    torch_run = cl.train_torch_twin({k: v.copy() for k, v in init.items()}, train, val, CONFIG)
+    print(f"torch.nn.LSTM twin: {time.perf_counter() - start:.0f} s, final val ppl "
+          f"{np.exp(torch_run['val_loss'][-1][1]):.3f}")
+
+    cells = {}
+    for kind in CELLS:
+        start = time.perf_counter()
+        cells[kind] = cl.train_cell(kind, V, train, val, CONFIG, CONFIG["seed"])
+        print(f"{kind}: {time.perf_counter() - start:.0f} s, val ppl {np.exp(cells[kind]['val_loss']):.3f}, "
+              f"{1000 * cells[kind]['seconds_per_step']:.1f} ms/step")
+
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps({
+        "config": CONFIG, "checkpoints": CHECKPOINTS, "temperatures": TEMPERATURES, "prefix": PREFIX,
+        "corpus": {"sha256": cl.corpus_sha256(text), "characters": len(text), "vocabulary": V,
+                   "python": sys.version.split()[0], "train": len(train), "val": len(val), "test": len(test)},
+        "machine": {"processor": platform.processor() or platform.machine(), "torch": torch.__version__,
+                    "numpy": np.__version__, "threads": 1},
+        "numpy": numpy_run, "torch": torch_run, "samples": samples, "cells": cells,
+    }, indent=1))
+    print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()
