@@ -5,6 +5,8 @@ of the char_lm chapter.
     sequential_partition(corpus, B, T, offset=0) -> [(X, Y), ...]  B contiguous streams, read T steps at a time
     random_partition(corpus, B, T, rng) -> [(X, Y), ...]          shuffled non-overlapping pieces of T steps
     char_rnn_forward(params, X, H0=None) -> (H, Z)                the notebook's Elman model
+    clip_grad_norm(grads, max_norm) -> (grads, norm)              torch.nn.utils.clip_grad_norm_
+    adam_update(params, grads, state, lr) -> {"params", "state"}  torch.optim.Adam, continuing from a given state
     train_step(params, opt_state, X, Y, H0, lr, max_norm, mask=None, optimizer="adam") -> dict
     sample(params, prefix, n, temperature, rng) -> (n,) int array
     perplexity(params, ids) -> float
@@ -134,6 +136,29 @@ def _load_adam(opt: torch.optim.Optimizer, leaves: dict, state: dict) -> None:
                            "exp_avg_sq": _f64(state["v"][k]).clone()}
 
 
+def clip_grad_norm(grads: dict, max_norm: float) -> tuple[dict, torch.Tensor]:
+    """(the gradients after `torch.nn.utils.clip_grad_norm_(max_norm)`, their global norm before clipping)."""
+    leaves = {k: torch.nn.Parameter(torch.zeros_like(_f64(g))) for k, g in grads.items()}
+    for k, leaf in leaves.items():
+        leaf.grad = _f64(grads[k]).clone()
+    norm = torch.nn.utils.clip_grad_norm_(list(leaves.values()), max_norm)
+    return {k: leaf.grad for k, leaf in leaves.items()}, norm
+
+
+def adam_update(params, grads, state, lr: float, betas=ADAM_BETAS, eps: float = ADAM_EPS) -> dict:
+    """One `torch.optim.Adam` step from state = {"step": k, "m", "v"} (k = 0: fresh). Returns {"params", "state"}."""
+    leaves = {k: torch.nn.Parameter(_f64(params[k]).detach().clone()) for k in params}
+    opt = torch.optim.Adam(list(leaves.values()), lr=lr, betas=betas, eps=eps)
+    _load_adam(opt, leaves, state)
+    for k, leaf in leaves.items():
+        leaf.grad = _f64(grads[k]).clone()
+    opt.step()
+    new_state = {"step": int((state or {}).get("step", 0)) + 1,
+                 "m": {k: opt.state[leaf]["exp_avg"].clone() for k, leaf in leaves.items()},
+                 "v": {k: opt.state[leaf]["exp_avg_sq"].clone() for k, leaf in leaves.items()}}
+    return {"params": {k: leaf.detach().clone() for k, leaf in leaves.items()}, "state": new_state}
+
+
 def train_step(params, opt_state, X, Y, H0, lr: float, max_norm: float, mask=None) -> dict:
     """One step of truncated BPTT with torch: forward over the chunk from H0 (its value; no gradient flows into
     it), the mean cross-entropy, backward, `clip_grad_norm_(max_norm)`, one `torch.optim.Adam` step (betas
@@ -253,4 +278,4 @@ class CharLM(torch.nn.Module):
 
 
 __all__ = ["RNN_KEYS", "IGNORE", "cross_entropy", "masked_cross_entropy", "sequential_partition",
-           "random_partition", "char_rnn_forward", "train_step", "sample", "perplexity", "CharLM"]
+           "random_partition", "char_rnn_forward", "clip_grad_norm", "adam_update", "train_step", "sample", "perplexity", "CharLM"]
