@@ -205,7 +205,7 @@ def sample_numpy(p: dict, prefix: np.ndarray, n: int, temperature: float, rng: n
 
 class TorchLSTMLM(torch.nn.Module):
     """torch.nn.LSTM + Linear (float64), loaded with the NumPy model's parameters: weight_ih = W_x^T (one-hot inputs),
-    weight_hh = W_h^T, bias_ih = b, bias_hh = 0; the read-out's weight = W_hq^T."""
+    weight_hh = W_h^T, bias_ih = b, bias_hh = 0 (and not trained); the read-out's weight = W_hq^T."""
 
     def __init__(self, p: dict):
         super().__init__()
@@ -219,6 +219,9 @@ class TorchLSTMLM(torch.nn.Module):
             self.lstm.bias_hh_l0.zero_()
             self.out.weight.copy_(torch.from_numpy(p["W_hq"].T.copy()))
             self.out.bias.copy_(torch.from_numpy(p["b_q"]))
+        # Frozen at 0: with two trained biases the optimiser would move their sum, the effective bias, twice as fast
+        # (each gets the same gradient), and the twin would no longer be the NumPy model's.
+        self.lstm.bias_hh_l0.requires_grad_(False)
 
     def forward(self, X, state):
         onehot = F.one_hot(torch.as_tensor(X), self.lstm.input_size).to(torch.float64)
@@ -258,7 +261,8 @@ def train_numpy(p: dict, train: np.ndarray, val: np.ndarray, cfg: dict, on_check
 def train_torch_twin(p: dict, train: np.ndarray, val: np.ndarray, cfg: dict) -> dict:
     """The same run with torch.nn.LSTM, F.cross_entropy, clip_grad_norm_ and torch.optim.Adam."""
     model = TorchLSTMLM(p)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
+    trained = [q for q in model.parameters() if q.requires_grad]
+    opt = torch.optim.Adam(trained, lr=cfg["lr"])
     B, T, h = cfg["B"], cfg["T"], model.lstm.hidden_size
     chunks = sequential_partition(train, B, T)
     losses, val_losses, seconds = [], [], 0.0
@@ -271,7 +275,7 @@ def train_torch_twin(p: dict, train: np.ndarray, val: np.ndarray, cfg: dict) -> 
         loss = F.cross_entropy(Z.reshape(-1, Z.shape[-1]), torch.as_tensor(Y).reshape(-1))
         opt.zero_grad()
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg["clip"])
+        torch.nn.utils.clip_grad_norm_(trained, cfg["clip"])
         opt.step()
         seconds += time.perf_counter() - start
         losses.append(loss.item())
