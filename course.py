@@ -4,10 +4,12 @@
     python3 course.py build       create .venv if needed, install, build the website into _build/html
     python3 course.py test        the same set-up (and the browser, see ensure_browser), then the whole test suite
                                   (what .ci/run calls)
-    python3 course.py exercises [CHAPTER …]  regenerate exercises/ from solutions/ (nbgrader generate_assignment)
+    python3 course.py exercises [CHAPTER …]  regenerate exercises/ from solutions/ (nbgrader generate_assignment),
+                                  then the release check (delimiters, unmarked cells, leaks)
+    python3 course.py exercises --check      only the release check (after `nbgrader generate_assignment`)
     python3 course.py setup       only create or update .venv
     python3 course.py demo        the instructor demonstration: autograde the sample submissions, write grades
-    python3 course.py grade [CHAPTER …] [--workers N] [--timeout S] [--show-hidden-tests] [--check-release]
+    python3 course.py grade [CHAPTER …] [--workers N] [--timeout S] [--show-hidden-tests]
                                   grade submitted/ in a sandbox, in parallel; feedback, roster CSV, class report
     python3 course.py nbgrader …  any nbgrader command, run in the course root with the environment on PATH
 
@@ -101,16 +103,17 @@ def test(args: list[str]) -> None:
     run(BIN / "python", "-m", "pytest", *args)
 
 
-def exercises(chapter_ids: list[str]) -> None:
-    run(BIN / "python", "-m", "autograder.release", "generate", *chapter_ids)
+def exercises(args: list[str]) -> None:
+    action = ["check"] if "--check" in args else ["generate"]
+    run(BIN / "python", "-m", "autograder.grading.release", *action, *(a for a in args if a != "--check"))
 
 
 def demo(args: list[str]) -> None:
-    run(BIN / "python", "-m", "autograder.demo", *args)
+    run(BIN / "python", "-m", "autograder.grading.demo", *args)
 
 
 def grade(args: list[str]) -> None:
-    run(BIN / "python", "-m", "autograder.grade", *args)
+    run(BIN / "python", "-m", "autograder.grading.autograde", *args)
 
 
 def main(argv: list[str]) -> int:

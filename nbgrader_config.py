@@ -20,10 +20,10 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
 
-# Feedback shows students what failed and why, not the hidden tests' source (autograder/feedback.py).
+# Feedback shows students what failed and why, not the hidden tests' source (autograder/grading/feedback.py).
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
-from autograder.feedback import HideHiddenTests  # noqa: E402
+from autograder.grading.feedback import HideHiddenTests  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]

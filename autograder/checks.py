@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograder.notation import LSTM_GATE_NAMES
 from autograder.tensors import to_numpy
 
 # float64 all the way: a correct NumPy answer agrees with the float64 reference to ~1e-15; 1e-7 leaves room for a
@@ -81,7 +82,8 @@ def check_close(got, expected, name: str = "output", *, time_axis: int | None = 
     nonfinite = ~np.isfinite(arr)
     if nonfinite.any():
         first = tuple(int(i) for i in np.argwhere(nonfinite)[0])
-        raise CheckFailure(f"{name} contains NaN or inf ({int(nonfinite.sum())} elements), first at {name}{list(first)} "
+        raise CheckFailure(f"{name} contains NaN or inf ({int(nonfinite.sum())} elements), "
+                           f"first at {name}{list(first)} "
                            f"({_where(first, labels)}){where_case}.")
     bad = ~np.isclose(arr, want, rtol=rtol, atol=atol)
     if not bad.any():
@@ -172,7 +174,6 @@ def check_gradients_through_time(run, expected_by_length: list[dict], keys, *, t
 
 
 # --- LSTM chapter: per-step gradients ----------------------------------------------------------------------------
-_LSTM_GATE_NAMES = {"i": "input gate I", "f": "forget gate F", "g": "candidate G", "o": "output gate O"}
 _LSTM_KINDS = {"W_x": "input weights", "W_h": "recurrent weights", "b_": "bias"}
 
 
@@ -197,10 +198,11 @@ def check_grads_per_step(got, expected, keys, name: str = "grads", context: str 
             arr = np.asarray(to_numpy(got[key]), dtype=np.float64)[t]
             if np.allclose(arr, want, rtol=RTOL, atol=ATOL) and np.isfinite(arr).all():
                 continue
-            gate = _LSTM_GATE_NAMES.get(key[-1], key)
+            gate = LSTM_GATE_NAMES.get(key[-1], key)
             kind = next((v for k, v in _LSTM_KINDS.items() if key.startswith(k)), "parameter")
             err = np.abs(arr - want)
-            worst = tuple(int(i) for i in np.unravel_index(np.nanargmax(np.where(np.isfinite(err), err, np.inf)), err.shape))
+            flat = np.nanargmax(np.where(np.isfinite(err), err, np.inf))
+            worst = tuple(int(i) for i in np.unravel_index(flat, err.shape))
             later = "it is the last step, where backpropagation starts" if t == T - 1 else \
                 (f"step {t + 1} matches" if t + 1 == T - 1 else f"steps {t + 1}..{T - 1} match") + \
                 ": backpropagation computes them first"

@@ -12,6 +12,14 @@ def as_float64(*arrays):
     return out[0] if len(out) == 1 else out
 
 
+def f64(value):
+    """One value as `as_float64` makes it, except that None and float64 tensors pass through untouched, so that
+    autograd can differentiate a reference through them."""
+    if value is None or (isinstance(value, torch.Tensor) and value.dtype == torch.float64):
+        return value
+    return as_float64(value)
+
+
 def to_numpy(value):
     """A tensor as a float64 NumPy array; NumPy arrays and other values pass through (dicts and tuples recurse)."""
     if isinstance(value, torch.Tensor):

@@ -10,7 +10,7 @@ import argparse
 
 import torch
 
-from autograder.bptt_lab import single_thread_rows
+from autograder.book.bptt_lab import single_thread_rows
 
 SIZES = [dict(T=100, B=1, d_in=64, h=64), dict(T=100, B=32, d_in=64, h=64), dict(T=100, B=32, d_in=256, h=64),
          dict(T=100, B=32, d_in=64, h=256), dict(T=200, B=64, d_in=128, h=128)]
@@ -20,7 +20,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    print(f"torch {torch.__version__}, one CPU thread for NumPy and PyTorch; float64; times in ms, best of {args.repeat}")
+    print(f"torch {torch.__version__}, one CPU thread for NumPy and PyTorch; float64; "
+          f"times in ms, best of {args.repeat}")
     header = ("T", "B", "d_in", "h", "per-step", "hoisted", "torch.nn.RNN", "per-step/hoisted", "hoisted/torch")
     print("  ".join(f"{c:>16s}" if i >= 4 else f"{c:>5s}" for i, c in enumerate(header)))
     for r in single_thread_rows(SIZES, repeat=args.repeat):

@@ -14,16 +14,21 @@ book/char_lm.md reads the JSON and checks that its corpus is the one recorded he
 """
 from __future__ import annotations
 
-import json
-import platform
-import sys
-import time
-from pathlib import Path
+import os
 
-import numpy as np
-import torch
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):   # one thread for NumPy's BLAS too,
+    os.environ[_var] = "1"                                                      # set before NumPy is imported
 
-from autograder.book import char_lm as cl
+import json  # noqa: E402
+import platform  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from autograder.book import char_lm as cl  # noqa: E402
 
 CONFIG = {"h": 128, "B": 32, "T": 64, "lr": 3e-3, "clip": 1.0, "steps": 1500, "eval_every": 100,
           "cell_steps": 600, "seed": 0}

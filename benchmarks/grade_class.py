@@ -1,11 +1,12 @@
-"""Grading throughput: stock `nbgrader autograde` against the course's command (`autograder.grade`), side by side.
+"""Grading throughput: stock `nbgrader autograde` against the course's command, side by side.
 
     .venv/bin/python benchmarks/grade_class.py [--students 40] [--workers 2] [--chapters elman_jordan ...]
 
 Generates a class of STUDENTS students for every chapter in solutions/ (a quarter each: every answer right,
 every other answer right, the release unmodified, a file that is not a notebook), puts it in two identical course
 folders, grades one with `nbgrader autograde CHAPTER` (sequential, as the instructor, no sandbox) and the other
-with `python -m autograder.grade` (sandboxed, WORKERS in parallel), and prints notebooks per minute for each.
+with `python -m autograder.grading.autograde` (sandboxed, WORKERS in parallel), and prints notebooks per minute for
+each.
 """
 from __future__ import annotations
 
@@ -19,13 +20,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import nbformat  # noqa: E402
-
 from nbgrader.api import Gradebook  # noqa: E402
 
-from autograder import grading  # noqa: E402
-from autograder.demo import answer_from_solution  # noqa: E402
-from autograder.grade import grade  # noqa: E402
-from autograder.release import ROOT, chapters, nbgrader  # noqa: E402
+from autograder.grading import course_folder  # noqa: E402
+from autograder.grading.autograde import grade  # noqa: E402
+from autograder.grading.demo import answer_from_solution  # noqa: E402
+from autograder.grading.release import nbgrader  # noqa: E402
+from autograder.layout import (
+    ROOT,
+    chapters,  # noqa: E402
+)
 
 KINDS = ("correct", "half", "blank", "broken")
 
@@ -47,9 +51,9 @@ def student_notebook(chapter: str, kind: str) -> str | nbformat.NotebookNode:
 
 
 def make_class(root: Path, chapter_ids: list[str], n: int) -> Path:
-    course = grading.make_course(root / "course", chapter_ids)
+    course = course_folder.make_course(root / "course", chapter_ids)
     students = [f"s{i:03d}" for i in range(n)]
-    grading.add_students(course, students)
+    course_folder.add_students(course, students)
     for i, student in enumerate(students):
         for chapter in chapter_ids:
             nb = student_notebook(chapter, KINDS[i % len(KINDS)])
@@ -88,7 +92,7 @@ def main(argv=None) -> int:
     print(f"{'grader':44s} {'seconds':>8s} {'notebooks/min':>14s} {'with a score':>13s}")
     print(f"{'stock nbgrader autograde (sequential)':44s} {stock_s:8.1f} {60 * n / stock_s:14.1f} "
           f"{stock_scored:>13d}")
-    print(f"{f'autograder.grade (sandbox, {a.workers} workers)':44s} {ours_s:8.1f} {60 * n / ours_s:14.1f} "
+    print(f"{f'autograder.grading.autograde (sandbox, {a.workers} workers)':44s} {ours_s:8.1f} {60 * n / ours_s:14.1f} "
           f"{ours_scored:>13d}")
     print("(ours also writes the roster CSV and the class report; feedback generation is off for both)")
     return 0

@@ -1,6 +1,6 @@
-"""GRU vs LSTM on the first-symbol recall task (autograder/gru_experiment.py), several distances and seeds.
+"""GRU vs LSTM on the first-symbol recall task (autograder/book/recall.py), several distances and seeds.
 
-    .venv/bin/python benchmarks/gru_vs_lstm_recall.py            # prints a table, writes book/data/gru_vs_lstm_recall.json
+    .venv/bin/python benchmarks/gru_vs_lstm_recall.py            # prints a table, writes book/data/gru/recall.json
 
 CPU only, one thread (so that the run is reproducible); a few minutes on a laptop. The chapter reads the JSON.
 """
@@ -12,12 +12,13 @@ from pathlib import Path
 
 import torch
 
-from autograder.gru_experiment import first_step_reaching, train_and_evaluate
+from autograder.book.recall import RecallTask, first_step_reaching, train_and_evaluate
 
 DISTANCES = (5, 10, 20, 40)
 SEEDS = (0, 1, 2)
-SETTINGS = dict(K=8, h=32, steps=1500, B=64, lr=1e-2)
-OUT = Path(__file__).resolve().parents[1] / "book" / "data" / "gru_vs_lstm_recall.json"
+SETTINGS = dict(h=32, steps=1500, B=64, lr=1e-2)
+TASK = RecallTask(keys=8)   # the N distractors are drawn from the same 8 symbols
+OUT = Path(__file__).resolve().parents[1] / "book" / "data" / "gru" / "recall.json"
 
 
 def main() -> None:
@@ -27,11 +28,11 @@ def main() -> None:
     for N in DISTANCES:
         for seed in SEEDS:
             for kind in ("gru", "lstm", "lstm_fb1"):
-                r = train_and_evaluate(kind, N, seed=seed, **SETTINGS)
+                r = train_and_evaluate(kind, N, TASK, seed=seed, **SETTINGS)
                 runs.append(r)
                 print(f"{kind:8s} {N:3d} {seed:4d} {r['params']:6d} {r['accuracy']:8.3f} "
                       f"{str(first_step_reaching(r['curve'], 0.99)):>10s} {r['seconds']:7.1f}", flush=True)
-    record = {"settings": SETTINGS, "distances": DISTANCES, "seeds": SEEDS, "runs": runs,
+    record = {"settings": dict(K=TASK.keys, **SETTINGS), "distances": DISTANCES, "seeds": SEEDS, "runs": runs,
               "machine": {"python": sys.version.split()[0], "torch": torch.__version__,
                           "platform": platform.platform(), "threads": 1},
               "total_seconds": time.perf_counter() - start}

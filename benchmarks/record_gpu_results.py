@@ -1,6 +1,6 @@
 """Record the GPU timing results the chapter `gpu_timing` shows: one command, on a machine with an NVIDIA GPU.
 
-    python benchmarks/record_gpu_results.py            # writes book/data/gpu_results.json (about 5-10 minutes)
+    python benchmarks/record_gpu_results.py            # writes book/data/gpu_timing/results.json (about 5-10 minutes)
 
 Times forward and forward+backward passes versus sequence length, batch and hidden size for: an LSTM as a Python
 loop of PyTorch ops, torch.nn.LSTM (cuDNN), SRU with its recurrence as a loop of PyTorch ops, SRU with the
@@ -23,13 +23,12 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.gpu import layers  # noqa: E402
-from autograder.gpu.env import describe  # noqa: E402
-from autograder.gpu.roofline import device_peaks, sru_cost  # noqa: E402
-from autograder.gpu.sru_triton import sru_recurrence  # noqa: E402
-from autograder.gpu.timing import synchronizer, time_cuda_events, time_it  # noqa: E402
+from autograder.book import gpu_layers as layers  # noqa: E402
+from autograder.book.gpu_env import describe  # noqa: E402
+from autograder.book.sru_triton import sru_recurrence  # noqa: E402
+from autograder.references.gpu_timing import device_peaks, sru_cost, synchronizer, time_cuda_events, time_it  # noqa: E402  # noqa: E402
 
-DEFAULT_OUT = ROOT / "book" / "data" / "gpu_results.json"
+DEFAULT_OUT = ROOT / "book" / "data" / "gpu_timing" / "results.json"
 PAPER = dict(B=32, hidden=(512, 1024), lengths=(32, 64, 128, 256, 512))
 BATCH_SWEEP = dict(T=128, h=512, batches=(1, 4, 16, 32, 64, 128, 256))
 HIDDEN_SWEEP = dict(T=128, B=32, hiddens=(128, 256, 512, 1024, 2048))
@@ -165,7 +164,7 @@ def main(argv=None):
     cfg = QUICK if args.quick else dict(paper=PAPER, batch=BATCH_SWEEP, hidden=HIDDEN_SWEEP)
     impls = [i for i in layers.IMPLEMENTATIONS if device.type == "cuda" or i != "sru_fused"]
     results = {"schema": 1, "env": info, "dtype": args.dtype,
-               "timer": (f"CUDA events" if device.type == "cuda" else "time.perf_counter")
+               "timer": ("CUDA events" if device.type == "cuda" else "time.perf_counter")
                + f", median and IQR of {args.repeats} runs after {args.warmup} warm-up runs",
                "flags": {"tf32": False, "cudnn_benchmark": False}, "config": cfg}
     p = cfg["paper"]

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from autograder.release import ROOT, chapters
+from autograder.layout import ROOT, chapters
 
 
 @pytest.fixture(scope="session")
 def demo_results(tmp_path_factory):
     """One nbgrader course holding every demo sample plus, for each chapter, the source notebook itself
     (student 'solution') and the released notebook unmodified (student 'release'), autograded in one pass."""
-    from autograder.demo import run_demo
+    from autograder.grading.demo import run_demo
     extra = {}
     for chapter in chapters():
         extra[("solution", chapter)] = ROOT / "solutions" / chapter / f"{chapter}.ipynb"

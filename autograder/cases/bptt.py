@@ -8,31 +8,35 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from autograder.cases import WEIGHT_STD, Case, _normal
-from autograder.examples import WORKED_EXAMPLE
-from autograder.references.bptt import (birnn_params_from_torch, bptt_gradients, hidden_gradient_norms,
-                                        hidden_gradient_sensitivity, step_backward)
+from autograder.cases.common import WEIGHT_STD, Case, dimensions, initial_state, normal
+from autograder.cases.elman_jordan import EXAMPLE as ELMAN_EXAMPLE
+from autograder.references.bptt import (
+    birnn_params_from_torch,
+    bptt_gradients,
+    hidden_gradient_norms,
+    hidden_gradient_sensitivity,
+    step_backward,
+)
 from autograder.tensors import to_numpy
 
 # Chapter 1's worked example with targets: the chapter's and the notebook's fixed case for the loss
 # L = sum_t 0.5 ||O_t - Y_t||^2.
-BPTT_EXAMPLE = {**WORKED_EXAMPLE, "Y": np.array([[[0.5]], [[-0.5]], [[1.0]]])}
+# Chapter 1's worked example, with targets Y.
+EXAMPLE = {**ELMAN_EXAMPLE, "Y": np.array([[[0.5]], [[-0.5]], [[1.0]]])}
 
 GRADIENT_KEYS = ("W_xh", "W_hh", "b_h", "W_hq", "b_q", "X", "H0")
 TIME_KEYS = ("X",)
 
 
 def _describe(spec: dict) -> str:
-    dims = ", ".join(f"{k}={spec[k]}" for k in ("T", "B", "d_in", "h", "q", "layers") if k in spec)
     extra = [f"spectral radius of W_hh {spec['rho']}"] if "rho" in spec else []
-    extra.append("given H0" if spec.get("initial") else "H0=None (zeros)")
-    return ", ".join([dims, *extra])
+    return ", ".join([dimensions(spec), *extra, initial_state(spec, "H0")])
 
 
 def _network(rng: np.random.Generator, spec: dict) -> dict:
     T, B, d_in, h, q = spec["T"], spec["B"], spec["d_in"], spec["h"], spec.get("q", 1)
-    p = {"W_xh": _normal(rng, d_in, h), "W_hh": _normal(rng, h, h), "b_h": _normal(rng, h),
-         "W_hq": _normal(rng, h, q), "b_q": _normal(rng, q)}
+    p = {"W_xh": normal(rng, d_in, h), "W_hh": normal(rng, h, h), "b_h": normal(rng, h),
+         "W_hq": normal(rng, h, q), "b_q": normal(rng, q)}
     p["X"], p["Y"] = rng.normal(size=(T, B, d_in)), rng.normal(size=(T, B, q))
     p["H0"] = rng.normal(size=(B, h)) if spec.get("initial") else None
     return p
@@ -48,7 +52,7 @@ def step_backward_cases(seed: int, specs: list[dict]) -> list[Case]:
     cases = []
     for spec in specs:
         B, d_in, h = spec["B"], spec["d_in"], spec["h"]
-        W_xh, W_hh, b_h = _normal(rng, d_in, h), _normal(rng, h, h), _normal(rng, h)
+        W_xh, W_hh, b_h = normal(rng, d_in, h), normal(rng, h, h), normal(rng, h)
         X_t, H_prev, dH_t = rng.normal(size=(B, d_in)), rng.normal(size=(B, h)), rng.normal(size=(B, h))
         ref = to_numpy(step_backward(dH_t, X_t, H_prev, W_xh, W_hh, b_h))
         inputs = {"dH_t": dH_t, "X_t": X_t, "H_prev": H_prev, "H_t": ref.pop("H_t"), "W_xh": W_xh, "W_hh": W_hh}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.cases import WEIGHT_STD, Case, _normal
+from autograder.cases.common import WEIGHT_STD, Case, normal
 from autograder.tensors import to_numpy
 
 # The chapter's worked example: the four characters of "hello" (Karpathy's min-char-rnn example), h = 3.
@@ -36,8 +36,8 @@ PARAM_KEYS = ("W_xh", "W_hh", "b_h", "W_hq", "b_q")
 
 
 def char_rnn_params(rng: np.random.Generator, V: int, h: int, std: float = WEIGHT_STD) -> dict[str, np.ndarray]:
-    return {"W_xh": _normal(rng, V, h, std=std), "W_hh": _normal(rng, h, h, std=std), "b_h": _normal(rng, h, std=std),
-            "W_hq": _normal(rng, h, V, std=std), "b_q": _normal(rng, V, std=std)}
+    return {"W_xh": normal(rng, V, h, std=std), "W_hh": normal(rng, h, h, std=std), "b_h": normal(rng, h, std=std),
+            "W_hq": normal(rng, h, V, std=std), "b_q": normal(rng, V, std=std)}
 
 
 def _mask(rng, spec, T, B):

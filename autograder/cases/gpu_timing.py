@@ -1,14 +1,22 @@
 """Cases for the GPU-timing exercises: simulated devices with known timings, layer shapes with their costs, and
-results tables, each with the expected answer from autograder.gpu (the chapter's reference implementations)."""
+results tables, each with the expected answer from autograder.references.gpu_timing (the chapter's references)."""
 from __future__ import annotations
 
 import numpy as np
 
-from autograder.cases import Case
+from autograder.cases.common import Case
 from autograder.checks import CheckFailure
-from autograder.gpu.fake import FakeDevice
-from autograder.gpu.roofline import lstm_cost, roofline_time, sru_cost
-from autograder.gpu.timing import time_it
+from autograder.references.gpu_timing import lstm_cost, roofline_time, sru_cost, time_it
+from autograder.simulated_gpu import FakeDevice
+
+# The chapter's worked example: a simulated device whose kernel takes 10 ms, with a 1 ms launch overhead, a first
+# call 500 ms slower (context creation, autotuning) and some jitter; and a small layer whose costs can be counted by
+# hand (T=10, B=2, d_in=3, h=4, float32).
+EXAMPLE = {
+    "device": {"launch_s": 1e-3},
+    "work": {"kernel_s": 0.010, "cold_s": [0.5], "jitter_s": [0.0, 0.002, 0.001, 0.004]},
+    "layer": {"T": 10, "B": 2, "d_in": 3, "h": 4},
+}
 
 
 def _device_and_work(spec: dict, jitter: list[float]):
@@ -48,7 +56,7 @@ def check_time_it_on_cuda(time_it_fn) -> str:
     import torch
     if not torch.cuda.is_available():
         return "no CUDA device here: the real-GPU check was skipped"
-    from autograder.gpu.timing import time_cuda_events
+    from autograder.references.gpu_timing import time_cuda_events
     a = torch.randn(4096, 4096, device="cuda")
     events = time_cuda_events(lambda: a @ a, repeats=10, warmup=3).median
     got = time_it_fn(lambda: a @ a, time.perf_counter, torch.cuda.synchronize, repeats=10, warmup=3)["median"]

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from autograder.cases import WEIGHT_STD, Case
+from autograder.cases.common import WEIGHT_STD, Case, dimensions, initial_state, normal
 from autograder.references.gru import PARAM_KEYS, gru_forward, load_into_torch
 from autograder.tensors import to_numpy
 
 # The worked example of the chapter (and the notebook's visible tests): d_in = 2, h = 2, T = 3, B = 1, H_0 = 0.
-WORKED_EXAMPLE = {
+EXAMPLE = {
     "X": np.array([[[1.0, 0.0]], [[0.5, -1.0]], [[0.0, 1.0]]]),
     "params": {
         "W_xr": np.array([[0.5, -0.4], [0.3, 0.8]]), "W_hr": np.array([[0.6, -0.2], [0.1, 0.9]]),
@@ -23,16 +23,12 @@ WORKED_EXAMPLE = {
 }
 
 
-def _normal(rng: np.random.Generator, *shape: int, std: float = WEIGHT_STD) -> np.ndarray:
-    return rng.normal(0.0, std, size=shape)
-
-
 def random_params(rng: np.random.Generator, d_in: int, h: int) -> dict[str, np.ndarray]:
     """The ten parameters, std 0.6 (gates and tanh leave their linear ranges); b_hn larger so that dropping it or
     moving it out of the reset product shows."""
     shapes = {"W_x": (d_in, h), "W_h": (h, h)}
-    p = {k: _normal(rng, *shapes[k[:3]]) for k in PARAM_KEYS if k.startswith("W")}
-    p.update(b_r=_normal(rng, h), b_z=_normal(rng, h), b_xn=_normal(rng, h), b_hn=_normal(rng, h, std=1.0))
+    p = {k: normal(rng, *shapes[k[:3]]) for k in PARAM_KEYS if k.startswith("W")}
+    p.update(b_r=normal(rng, h), b_z=normal(rng, h), b_xn=normal(rng, h), b_hn=normal(rng, h, std=1.0))
     return {k: p[k] for k in PARAM_KEYS}
 
 
@@ -40,14 +36,13 @@ def torch_gru_from(params: dict, rng: np.random.Generator) -> torch.nn.GRU:
     """A float64 `torch.nn.GRU` holding the parameters; b_r and b_z split at random over bias_ih and bias_hh."""
     d_in, h = params["W_xr"].shape
     gru = torch.nn.GRU(d_in, h, dtype=torch.float64)
-    return load_into_torch(gru, params, split=_normal(rng, 2 * h))
+    return load_into_torch(gru, params, split=normal(rng, 2 * h))
 
 
 def _describe(spec: dict) -> str:
-    dims = ", ".join(f"{k}={spec[k]}" for k in ("T", "B", "d_in", "h") if k in spec)
+    dims = dimensions(spec)
     conv = "reset_after=True (PyTorch)" if spec.get("reset_after", True) else "reset_after=False (Cho et al.)"
-    init = "" if "T" not in spec and "initial" not in spec else (
-        ", given H0" if spec.get("initial") else ", H0=None (zeros)")
+    init = "" if "T" not in spec and "initial" not in spec else ", " + initial_state(spec, "H0")
     return f"{dims}{init}, {conv}"
 
 

@@ -10,45 +10,52 @@ import numpy as np
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from autograder.cases import WEIGHT_STD, Case
-from autograder.references.lstm import (GATES, PARAM_KEYS, PEEPHOLE_KEYS, lstm_forward, lstm_grads_per_step,
-                                        lstm_layers_from_torch, peephole_lstm_forward)
+from autograder.cases.common import WEIGHT_STD, Case, dimensions, normal
+from autograder.references.lstm import (
+    GATES,
+    PARAM_KEYS,
+    PEEPHOLE_KEYS,
+    lstm_forward,
+    lstm_grads_per_step,
+    lstm_layers_from_torch,
+    peephole_lstm_forward,
+)
 from autograder.tensors import to_numpy
 
 # Per-gate offsets of the biases: gates that differ on average as well as element by element.
 _GATE_SHIFT = {"i": 0.3, "f": 0.8, "g": -0.2, "o": -0.5}
 
 # The chapter's worked example: d_in = 2, h = 2, B = 1, T = 3; small round numbers, every gate different.
-LSTM_EXAMPLE = {
+EXAMPLE = {
     "X": np.array([[[1.0, 0.0]], [[0.5, -1.0]], [[0.0, 1.0]]]),
     "params": {
-        "W_xi": np.array([[0.5, -0.3], [0.2, 0.4]]), "W_hi": np.array([[0.1, 0.2], [-0.3, 0.1]]), "b_i": np.array([0.0, 0.1]),
-        "W_xf": np.array([[-0.2, 0.6], [0.3, -0.5]]), "W_hf": np.array([[0.4, 0.0], [0.1, -0.2]]), "b_f": np.array([1.0, 1.0]),
-        "W_xg": np.array([[0.9, -0.4], [-0.7, 0.8]]), "W_hg": np.array([[-0.5, 0.3], [0.2, 0.6]]), "b_g": np.array([0.1, -0.1]),
-        "W_xo": np.array([[0.3, 0.7], [-0.6, 0.2]]), "W_ho": np.array([[0.2, -0.1], [0.5, 0.3]]), "b_o": np.array([-0.2, 0.2]),
+        "W_xi": np.array([[0.5, -0.3], [0.2, 0.4]]),
+        "W_hi": np.array([[0.1, 0.2], [-0.3, 0.1]]), "b_i": np.array([0.0, 0.1]),
+        "W_xf": np.array([[-0.2, 0.6], [0.3, -0.5]]),
+        "W_hf": np.array([[0.4, 0.0], [0.1, -0.2]]), "b_f": np.array([1.0, 1.0]),
+        "W_xg": np.array([[0.9, -0.4], [-0.7, 0.8]]),
+        "W_hg": np.array([[-0.5, 0.3], [0.2, 0.6]]), "b_g": np.array([0.1, -0.1]),
+        "W_xo": np.array([[0.3, 0.7], [-0.6, 0.2]]),
+        "W_ho": np.array([[0.2, -0.1], [0.5, 0.3]]), "b_o": np.array([-0.2, 0.2]),
     },
 }
-
-
-def _normal(rng, *shape, std=WEIGHT_STD, mean=0.0):
-    return rng.normal(mean, std, size=shape)
 
 
 def lstm_params(rng: np.random.Generator, d_in: int, h: int) -> dict[str, np.ndarray]:
     p = {}
     for gate in GATES:
-        p["W_x" + gate] = _normal(rng, d_in, h)
-        p["W_h" + gate] = _normal(rng, h, h)
-        p["b_" + gate] = _normal(rng, h, mean=_GATE_SHIFT[gate])
+        p["W_x" + gate] = normal(rng, d_in, h)
+        p["W_h" + gate] = normal(rng, h, h)
+        p["b_" + gate] = normal(rng, h, mean=_GATE_SHIFT[gate])
     return {k: p[k] for k in PARAM_KEYS}
 
 
 def peephole_params(rng, d_in, h):
-    return {**lstm_params(rng, d_in, h), **{k: _normal(rng, h) for k in PEEPHOLE_KEYS}}
+    return {**lstm_params(rng, d_in, h), **{k: normal(rng, h) for k in PEEPHOLE_KEYS}}
 
 
 def _describe(spec: dict, extra: str = "") -> str:
-    dims = ", ".join(f"{k}={spec[k]}" for k in ("T", "B", "d_in", "h", "num_layers") if k in spec)
+    dims = dimensions(spec)
     if "initial" in spec:
         dims += ", given H0 and C0" if spec["initial"] else ", H0=C0=None (zeros)"
     if spec.get("bidirectional"):
@@ -67,9 +74,10 @@ def torch_lstm_from(layers: list[list[dict]], rng: np.random.Generator, dtype=to
             for d, p in enumerate(directions):
                 suffix = f"_l{l}" + ("_reverse" if d else "")
                 b = np.concatenate([p["b_" + g] for g in GATES])
-                split = _normal(rng, 4 * h)
-                getattr(lstm, "weight_ih" + suffix).copy_(torch.from_numpy(np.concatenate([p["W_x" + g].T for g in GATES])))
-                getattr(lstm, "weight_hh" + suffix).copy_(torch.from_numpy(np.concatenate([p["W_h" + g].T for g in GATES])))
+                split = normal(rng, 4 * h)
+                for kind, name in (("W_x", "weight_ih"), ("W_h", "weight_hh")):
+                    stacked = np.concatenate([p[kind + g].T for g in GATES])
+                    getattr(lstm, name + suffix).copy_(torch.from_numpy(stacked))
                 getattr(lstm, "bias_ih" + suffix).copy_(torch.from_numpy(b - split))
                 getattr(lstm, "bias_hh" + suffix).copy_(torch.from_numpy(split))
     return lstm.eval()
@@ -89,7 +97,8 @@ def lstm_step_cases(seed: int, specs: list[dict]) -> list[Case]:
         X_t, H_prev, C_prev = rng.normal(size=(B, d_in)), rng.normal(size=(B, h)), 2 * rng.normal(size=(B, h))
         lstm = torch_lstm_from([[params]], rng)
         with torch.no_grad():
-            _, (H, C) = lstm(torch.from_numpy(X_t)[None], (torch.from_numpy(H_prev)[None], torch.from_numpy(C_prev)[None]))
+            state = (torch.from_numpy(H_prev)[None], torch.from_numpy(C_prev)[None])
+            _, (H, C) = lstm(torch.from_numpy(X_t)[None], state)
         cases.append(Case(_describe(spec), {"X_t": X_t, "H_prev": H_prev, "C_prev": C_prev, "params": params},
                           {"H": to_numpy(H[0]), "C": to_numpy(C[0])}))
     return cases
@@ -113,12 +122,14 @@ def lstm_forward_cases(seed: int, specs: list[dict]) -> list[Case]:
         if mask is None:
             lstm = torch_lstm_from([[params]], rng)
             with torch.no_grad():
-                H, _ = lstm(torch.from_numpy(X), None if H0 is None else (torch.from_numpy(H0)[None], torch.from_numpy(C0)[None]))
+                state = None if H0 is None else (torch.from_numpy(H0)[None], torch.from_numpy(C0)[None])
+                H, _ = lstm(torch.from_numpy(X), state)
             _, C = lstm_forward(X, params, H0, C0)
         else:
             mask = np.asarray(mask, dtype=np.float64)
             H, C = lstm_forward(X, params, H0, C0, mask)
-        desc = _describe(spec, "" if spec.get("mask") is None else f", mask {np.asarray(spec['mask']).T.tolist()} (per sequence)")
+        mask = "" if spec.get("mask") is None else f", mask {np.asarray(spec['mask']).T.tolist()} (per sequence)"
+        desc = _describe(spec, mask)
         cases.append(Case(desc, {"X": X, "params": params, "H0": H0, "C0": C0, "mask": mask},
                           {"H": to_numpy(H), "C": to_numpy(C)}))
     return cases
@@ -167,7 +178,9 @@ def stacked_cases(seed: int, specs: list[dict]) -> list[Case]:
         D = 2 if spec.get("bidirectional") else 1
         layers = [[lstm_params(rng, d_in if l == 0 else D * h, h) for _ in range(D)] for l in range(L)]
         X = rng.normal(size=(T, B, d_in))
-        H0, C0 = (rng.normal(size=(L * D, B, h)), 2 * rng.normal(size=(L * D, B, h))) if spec.get("initial") else (None, None)
+        H0, C0 = None, None
+        if spec.get("initial"):
+            H0, C0 = rng.normal(size=(L * D, B, h)), 2 * rng.normal(size=(L * D, B, h))
         lstm = torch_lstm_from(layers, rng)
         states = None if H0 is None else (torch.from_numpy(H0), torch.from_numpy(C0))
         lengths = spec.get("lengths")
@@ -219,5 +232,5 @@ def peephole_cases(seed: int, specs: list[dict]) -> list[Case]:
     return cases
 
 
-__all__ = ["LSTM_EXAMPLE", "lstm_params", "torch_lstm_from", "lstm_step_cases", "lstm_forward_cases",
+__all__ = ["EXAMPLE", "lstm_params", "torch_lstm_from", "lstm_step_cases", "lstm_forward_cases",
            "torch_lstm_cases", "stacked_cases", "lstm_backward_cases", "peephole_cases"]

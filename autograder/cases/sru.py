@@ -10,12 +10,13 @@ import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from autograder.cases import WEIGHT_STD, Case
+from autograder.cases.common import Case, dimensions, initial_state, normal
+from autograder.notation import ELEMENTWISE_PER_UNIT
 from autograder.references.sru import sru_forward
 from autograder.tensors import to_numpy
 
 # The chapter's worked example (T=3, B=1, d_in=h=2), used by the page and by the visible tests.
-SRU_EXAMPLE = {
+EXAMPLE = {
     "X": np.array([[[1.0, 0.0]], [[0.5, -1.0]], [[-0.5, 0.5]]]),
     "W": np.array([[0.5, -0.3], [0.8, 0.2]]),
     "W_f": np.array([[0.2, 0.4], [-0.1, 0.3]]),
@@ -26,28 +27,18 @@ SRU_EXAMPLE = {
     "v_r": np.array([-0.5, 0.3]),
 }
 
-# Element-wise FLOPs per (step, sequence, hidden unit), counting each +, -, *, sigmoid and tanh on one number as 1.
-# SRU: f (add, mul, add, sigmoid) 4, r 4, c = f*c + (1-f)*u 4, h = r*c + (1-r)*(alpha*x) 5.
-# LSTM: 4 gates x (add the recurrent product, add the bias) 8, 3 sigmoids + 1 tanh 4, c = f*c + i*g 3, h = o*tanh(c) 2.
-ELEMENTWISE_SRU = 17
-ELEMENTWISE_LSTM = 17
-
-
-def _normal(rng, *shape, std=WEIGHT_STD):
-    return rng.normal(0.0, std, size=shape)
 
 
 def sru_params(rng: np.random.Generator, d_in: int, h: int) -> dict[str, np.ndarray]:
-    p = {name: _normal(rng, d_in, h) for name in ("W", "W_f", "W_r")}
-    p.update({name: _normal(rng, h) for name in ("b_f", "b_r", "v_f", "v_r")})
+    p = {name: normal(rng, d_in, h) for name in ("W", "W_f", "W_r")}
+    p.update({name: normal(rng, h) for name in ("b_f", "b_r", "v_f", "v_r")})
     if d_in != h:
-        p["W_s"] = _normal(rng, d_in, h)
+        p["W_s"] = normal(rng, d_in, h)
     return p
 
 
 def _describe(spec: dict) -> str:
-    dims = ", ".join(f"{k}={spec[k]}" for k in ("T", "B", "d_in", "h"))
-    c0 = "given c0" if spec.get("initial") else "c0=None (zeros)"
+    dims, c0 = dimensions(spec), initial_state(spec, "c0")
     proj = ", projection W_s" if spec["d_in"] != spec["h"] else ""
     return f"{dims}, {c0}, scale_highway={spec.get('scale', True)}{proj}"
 
@@ -103,7 +94,7 @@ def measured_sru_flops(T: int, B: int, d_in: int, h: int) -> dict[str, int]:
     p = {k: (torch.zeros(*v.shape, dtype=torch.float64) if v is not None else None)
          for k, v in sru_params(np.random.default_rng(0), d_in, h).items()}
     parallel = _measured_flops(lambda: sru_forward(torch.zeros(T, B, d_in, dtype=torch.float64), **p))
-    return {"parallel": parallel, "sequential": 0, "elementwise": ELEMENTWISE_SRU * T * B * h}
+    return {"parallel": parallel, "sequential": 0, "elementwise": ELEMENTWISE_PER_UNIT["sru"] * T * B * h}
 
 
 def measured_lstm_flops(T: int, B: int, d_in: int, h: int) -> dict[str, int]:
@@ -112,7 +103,7 @@ def measured_lstm_flops(T: int, B: int, d_in: int, h: int) -> dict[str, int]:
     H, W_h = torch.zeros(B, h), torch.zeros(h, 4 * h)
     parallel = _measured_flops(lambda: X @ W_x)
     sequential = _measured_flops(lambda: [H @ W_h for _ in range(T)])
-    return {"parallel": parallel, "sequential": sequential, "elementwise": ELEMENTWISE_LSTM * T * B * h}
+    return {"parallel": parallel, "sequential": sequential, "elementwise": ELEMENTWISE_PER_UNIT["lstm"] * T * B * h}
 
 
 def cost_cases(specs: list[dict]) -> list[Case]:

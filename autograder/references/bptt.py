@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from autograder.references.elman import elman_forward, elman_params_from_torch
+from autograder.references.elman_jordan import elman_forward, elman_params_from_torch
 from autograder.tensors import as_float64
 
 PARAMS = ("W_xh", "W_hh", "b_h", "W_hq", "b_q")

@@ -10,7 +10,7 @@ of the char_lm chapter.
     train_step(params, opt_state, X, Y, H0, lr, max_norm, mask=None, optimizer="adam") -> dict
     sample(params, prefix, n, temperature, rng) -> (n,) int array
     perplexity(params, ids) -> float
-    CharLM(kind, V, h, generator)                                 the same model with another cell (Elman, LSTM, GRU, SRU)
+    CharLM(kind, V, h, generator)                                 the model with another cell: Elman, LSTM, GRU, SRU
 
 Shapes: token ids X, Y (T, B) (integers in [0, V)); logits Z (T, B, V); states (B, h). The model's parameters
 (RNN_KEYS): W_xh (V, h), W_hh (h, h), b_h (h,), W_hq (h, V), b_q (V,). A character enters as its one-hot row
@@ -29,8 +29,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from autograder.notation import LSTM_GATES
 from autograder.references.gru import gru_step
-from autograder.references.lstm import GATES as LSTM_GATES
 from autograder.references.lstm import _lstm_step
 from autograder.references.sru import sru_forward, sru_init_params
 from autograder.tensors import as_float64
@@ -278,4 +278,5 @@ class CharLM(torch.nn.Module):
 
 
 __all__ = ["RNN_KEYS", "IGNORE", "cross_entropy", "masked_cross_entropy", "sequential_partition",
-           "random_partition", "char_rnn_forward", "clip_grad_norm", "adam_update", "train_step", "sample", "perplexity", "CharLM"]
+           "random_partition", "char_rnn_forward", "clip_grad_norm", "adam_update", "train_step", "sample",
+           "perplexity", "CharLM"]

@@ -18,30 +18,24 @@ from __future__ import annotations
 
 import torch
 
-from autograder.tensors import as_float64
+from autograder.notation import ELEMENTWISE_PER_UNIT, GRU_GATES
+from autograder.tensors import as_float64, f64
 
-GATES = ("r", "z", "n")   # PyTorch's order of the gates' blocks in weight_ih, weight_hh, bias_ih, bias_hh
+GATES = GRU_GATES   # PyTorch's order of the gates' blocks in weight_ih, weight_hh, bias_ih, bias_hh
 PARAM_KEYS = ("W_xr", "W_xz", "W_xn", "W_hr", "W_hz", "W_hn", "b_r", "b_z", "b_xn", "b_hn")
-
-
-def _f64(value) -> torch.Tensor:
-    """float64 tensors pass through untouched (so autograd can follow them); anything else is converted."""
-    if isinstance(value, torch.Tensor) and value.dtype == torch.float64:
-        return value
-    return as_float64(value)
 
 
 def _params(params: dict) -> dict[str, torch.Tensor]:
     missing = set(PARAM_KEYS) - set(params)
     if missing:
         raise KeyError(f"GRU parameters missing: {sorted(missing)}")
-    return {k: _f64(params[k]) for k in PARAM_KEYS}
+    return {k: f64(params[k]) for k in PARAM_KEYS}
 
 
 def gru_step(X_t, H_prev, params: dict, reset_after: bool = True) -> torch.Tensor:
     """One GRU step: (B, d_in), (B, h) -> (B, h). Differentiable in params when they are float64 tensors."""
     p = _params(params)
-    X_t, H_prev = _f64(X_t), _f64(H_prev)
+    X_t, H_prev = f64(X_t), f64(H_prev)
     R = torch.sigmoid(X_t @ p["W_xr"] + H_prev @ p["W_hr"] + p["b_r"])
     Z = torch.sigmoid(X_t @ p["W_xz"] + H_prev @ p["W_hz"] + p["b_z"])
     if reset_after:
@@ -55,13 +49,13 @@ def initial_state(B: int, h: int, H0=None) -> torch.Tensor:
     """H0 as a float64 tensor, or zeros of shape (B, h) when it is None."""
     if H0 is None:
         return torch.zeros(B, h, dtype=torch.float64)
-    return _f64(H0)
+    return f64(H0)
 
 
 def gru_forward(X, params: dict, H0=None, reset_after: bool = True) -> torch.Tensor:
     """All hidden states H_1..H_T, shape (T, B, h), for X of shape (T, B, d_in); H0 defaults to zeros."""
     p = _params(params)
-    X = _f64(X)
+    X = f64(X)
     T, B, _ = X.shape
     h = p["W_hr"].shape[0]
     H = initial_state(B, h, H0)
@@ -137,15 +131,6 @@ def count_params(kind: str, d_in: int, h: int, num_layers: int = 1, bias: bool =
         d = d_in if layer == 0 else h * dirs
         total += dirs * (G * h * d + G * h * h + (2 * G * h if bias else 0))
     return total
-
-
-# Element-wise operations per hidden unit and step (adds, products, one per activation), counted on the course's
-# equations with one bias per gate (r, z; b_xn and b_hn for the GRU's candidate):
-#   RNN : 2 adds + tanh                                                   = 3
-#   GRU : r, z: 2 adds + sigmoid each (6); n: + b_hn, * R, + X-part, + b_xn, tanh (5);
-#         H = N + Z * (H_prev - N): 3                                      = 14
-#   LSTM: i, f, o, g: 2 adds + activation each (12); C = F*C + I*G (3); tanh(C), O * tanh(C) (2) = 17
-ELEMENTWISE_PER_UNIT = {"rnn": 3, "gru": 14, "lstm": 17}
 
 
 def step_flops(kind: str, d_in: int, h: int, B: int = 1) -> dict[str, int]:

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import torch
 
+from autograder.notation import LSTM_GATES
 from autograder.tensors import as_float64
 
-GATES = ("i", "f", "g", "o")          # PyTorch's order of the blocks in weight_ih / weight_hh / the biases
-GATE_NAMES = {"i": "input gate", "f": "forget gate", "g": "candidate", "o": "output gate"}
+GATES = LSTM_GATES          # PyTorch's order of the blocks in weight_ih / weight_hh / the biases
 PARAM_KEYS = tuple(f"{kind}{gate}" for gate in GATES for kind in ("W_x", "W_h", "b_"))
 PEEPHOLE_KEYS = ("w_ci", "w_cf", "w_co")
 
@@ -47,11 +47,6 @@ def _lstm_step(X_t, H_prev, C_prev, p):
     g = _gates(X_t, H_prev, p)
     C = g["f"] * C_prev + g["i"] * g["g"]
     return g["o"] * torch.tanh(C), C
-
-
-def lstm_gates(X_t, H_prev, params) -> dict[str, torch.Tensor]:
-    """The four gate activations I, F, G, O of one step, each (B, h)."""
-    return _gates(*as_float64(X_t, H_prev), _params(params))
 
 
 def lstm_step(X_t, H_prev, C_prev, params) -> tuple[torch.Tensor, torch.Tensor]:
@@ -137,7 +132,6 @@ def stacked_lstm_forward(X, layers, H0=None, C0=None, mask=None):
     X = as_float64(X)
     T, B, _ = X.shape
     D = len(layers[0])
-    h = as_float64(layers[0][0]["W_hi"]).shape[0]
     m = torch.ones(T, B, dtype=torch.float64) if mask is None else as_float64(mask)
     inputs, h_n, c_n = X, [], []
     for l, directions in enumerate(layers):
@@ -148,17 +142,18 @@ def stacked_lstm_forward(X, layers, H0=None, C0=None, mask=None):
             c0 = None if C0 is None else as_float64(C0)[k]
             if d == 0:
                 H, C = lstm_forward(inputs, params, h0, c0, m)
-                h_n.append(H[-1]); c_n.append(C[-1])
-            else:  # the reverse direction reads each sequence from its end; padding at the end comes first and is skipped
+            else:  # the reverse direction reads each sequence from its end; padding at the end comes first: skipped
                 H, C = lstm_forward(inputs.flip(0), params, h0, c0, m.flip(0))
-                h_n.append(H[-1]); c_n.append(C[-1])
+            h_n.append(H[-1])
+            c_n.append(C[-1])
+            if d == 1:
                 H = H.flip(0)
             outs.append(H * m[:, :, None])
         inputs = torch.cat(outs, dim=-1)
     return inputs, (torch.stack(h_n), torch.stack(c_n))
 
 
-def peephole_lstm_step(X_t, H_prev, C_prev, params):
+def _peephole_step(X_t, H_prev, C_prev, p):
     """LSTM step with diagonal peephole connections (Gers & Schmidhuber, 2000):
 
         I_t = σ(X_t W_xi + H_{t-1} W_hi + C_{t-1} ⊙ w_ci + b_i)
@@ -167,10 +162,6 @@ def peephole_lstm_step(X_t, H_prev, C_prev, params):
         O_t = σ(X_t W_xo + H_{t-1} W_ho + C_t ⊙ w_co + b_o)   the output gate sees the NEW cell
         H_t = O_t ⊙ tanh(C_t)
     """
-    return _peephole_step(*as_float64(X_t, H_prev, C_prev), _params(params, PARAM_KEYS + PEEPHOLE_KEYS))
-
-
-def _peephole_step(X_t, H_prev, C_prev, p):
     I = torch.sigmoid(_pre(X_t, H_prev, p, "i") + C_prev * p["w_ci"])
     F = torch.sigmoid(_pre(X_t, H_prev, p, "f") + C_prev * p["w_cf"])
     G = torch.tanh(_pre(X_t, H_prev, p, "g"))
@@ -187,12 +178,8 @@ def peephole_lstm_forward(X, params, H0=None, C0=None, mask=None):
 COUPLED_KEYS = tuple(k for k in PARAM_KEYS if not k.endswith("i"))
 
 
-def coupled_lstm_step(X_t, H_prev, C_prev, params):
-    """Coupled input and forget gates: C_t = F_t ⊙ C_{t-1} + (1 - F_t) ⊙ G_t (keys W_xi, W_hi, b_i unused)."""
-    return _coupled_step(*as_float64(X_t, H_prev, C_prev), _params(params, COUPLED_KEYS))
-
-
 def _coupled_step(X_t, H_prev, C_prev, p):
+    """Coupled input and forget gates: C_t = F_t ⊙ C_{t-1} + (1 - F_t) ⊙ G_t (keys W_xi, W_hi, b_i unused)."""
     F = torch.sigmoid(_pre(X_t, H_prev, p, "f"))
     G = torch.tanh(_pre(X_t, H_prev, p, "g"))
     O = torch.sigmoid(_pre(X_t, H_prev, p, "o"))

@@ -42,14 +42,7 @@ import math
 
 import torch
 
-from autograder.tensors import as_float64
-
-
-def _f64(value):
-    """float64 tensor; a float64 tensor passes through untouched, so autograd can differentiate the reference."""
-    if value is None or (isinstance(value, torch.Tensor) and value.dtype == torch.float64):
-        return value
-    return as_float64(value)
+from autograder.tensors import as_float64, f64
 
 
 def _alpha(scale_highway, b_r: torch.Tensor) -> torch.Tensor:
@@ -57,7 +50,7 @@ def _alpha(scale_highway, b_r: torch.Tensor) -> torch.Tensor:
         return torch.sqrt(1 + 2 * torch.exp(b_r.detach()))
     if scale_highway is False or scale_highway is None:
         return torch.ones_like(b_r)
-    return _f64(scale_highway).detach() * torch.ones_like(b_r)
+    return f64(scale_highway).detach() * torch.ones_like(b_r)
 
 
 def _check_projection(d_in: int, h: int, W_s) -> None:
@@ -75,7 +68,7 @@ def sru_stacked_weight(W, W_f, W_r, W_s=None) -> torch.Tensor:
 
 def sru_forward(X, W, W_f, W_r, b_f, b_r, v_f, v_r, c0=None, W_s=None, scale_highway=True, activation=None):
     """Hidden states H and cell states C of one SRU layer, both (T, B, h); differentiable (float64 torch)."""
-    X, W, W_f, W_r, b_f, b_r, v_f, v_r, c0, W_s = map(_f64, (X, W, W_f, W_r, b_f, b_r, v_f, v_r, c0, W_s))
+    X, W, W_f, W_r, b_f, b_r, v_f, v_r, c0, W_s = map(f64, (X, W, W_f, W_r, b_f, b_r, v_f, v_r, c0, W_s))
     T, B, d_in = X.shape
     h = W.shape[1]
     _check_projection(d_in, h, W_s)
@@ -101,7 +94,8 @@ def sru_forward(X, W, W_f, W_r, b_f, b_r, v_f, v_r, c0=None, W_s=None, scale_hig
 
 
 def sru2017_forward(X, W, W_f, W_r, b_f, b_r, c0=None, W_s=None):
-    """Lei et al. (2017), "Training RNNs as fast as CNNs": gates see only X_t, and h_t = r g(c_t) + (1 - r) x~_t, g = tanh."""
+    """Lei et al. (2017), "Training RNNs as fast as CNNs": gates see only X_t, and
+    h_t = r g(c_t) + (1 - r) x~_t with g = tanh."""
     h = as_float64(W).shape[1]
     zeros = torch.zeros(h, dtype=torch.float64)
     return sru_forward(X, W, W_f, W_r, b_f, b_r, zeros, zeros, c0=c0, W_s=W_s, scale_highway=False,

@@ -1,0 +1,34 @@
+"""The exercises' rules (autograder/grading/policy.py) never fault an instructor's own solution, and what one exercise's
+solution may use (torch, getattr) is allowed in that exercise only."""
+import nbformat
+import pytest
+
+from autograder.grading.demo import answer_from_solution
+from autograder.grading.policy import Rules, check_cell, check_notebook
+from autograder.layout import ROOT, chapters
+
+
+def _source(chapter):
+    return nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
+
+
+@pytest.mark.parametrize("chapter", chapters())
+def test_every_solution_passes_the_rules(chapter):
+    nb = _source(chapter)
+    rules = Rules.from_source(nb)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = answer_from_solution(cell.source)
+    assert check_notebook(nb, rules) == [], f"{chapter}: the instructor's own answers break the rules"
+
+
+def test_allowances_are_per_exercise():
+    rules = Rules.from_source(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("def load(m):\n    return getattr(m, 'w')", metadata={
+            "nbgrader": {"solution": True, "grade_id": "load", "grade": False, "locked": False}}),
+        nbformat.v4.new_code_cell("def step(x):\n    return x", metadata={
+            "nbgrader": {"solution": True, "grade_id": "step", "grade": False, "locked": False}}),
+    ]))
+    assert check_cell("def load(m):\n    return getattr(m, 'w')", rules, "load") == []
+    assert [v.kind for v in check_cell("def step(x):\n    return getattr(x, 'w')", rules, "step")]
+    assert [v.kind for v in check_cell("import torch\ndef step(x):\n    return torch.tanh(x)", rules, "step")]
