@@ -235,7 +235,8 @@ class TorchLSTMLM(torch.nn.Module):
 def train_numpy(p: dict, train: np.ndarray, val: np.ndarray, cfg: dict, on_checkpoint=None) -> dict:
     """Truncated BPTT over sequential chunks (the state carried between chunks, reset at each pass over the text),
     gradient clipping by global norm, Adam. Returns the per-step training losses, the validation losses at
-    cfg['eval_every'] and the seconds spent in training steps."""
+    cfg['eval_every'] and the CPU seconds spent in training steps (process time, one thread: other jobs on a shared
+    machine do not inflate it, as they would wall-clock time)."""
     B, T, h = cfg["B"], cfg["T"], p["W_h"].shape[0]
     chunks = sequential_partition(train, B, T)
     opt = Adam(p, cfg["lr"])
@@ -244,12 +245,12 @@ def train_numpy(p: dict, train: np.ndarray, val: np.ndarray, cfg: dict, on_check
         if step % len(chunks) == 0:
             state = (np.zeros((B, h)), np.zeros((B, h)))
         X, Y = chunks[step % len(chunks)]
-        start = time.perf_counter()
+        start = time.process_time()
         Z, state, saved = lstm_lm_forward(p, X, state)
         loss, dZ = softmax_cross_entropy(Z, Y)
         grads, _ = clip_by_global_norm(lstm_lm_backward(p, dZ, saved), cfg["clip"])
         opt.step(p, grads)
-        seconds += time.perf_counter() - start
+        seconds += time.process_time() - start
         losses.append(loss)
         if (step + 1) % cfg["eval_every"] == 0:
             val_losses.append((step + 1, evaluate_numpy(p, val, B, T)))
@@ -270,14 +271,14 @@ def train_torch_twin(p: dict, train: np.ndarray, val: np.ndarray, cfg: dict) -> 
         if step % len(chunks) == 0:
             state = (torch.zeros(1, B, h, dtype=torch.float64), torch.zeros(1, B, h, dtype=torch.float64))
         X, Y = chunks[step % len(chunks)]
-        start = time.perf_counter()
+        start = time.process_time()
         Z, state = model(X, tuple(s.detach() for s in state))   # the state's value carried, its gradient cut
         loss = F.cross_entropy(Z.reshape(-1, Z.shape[-1]), torch.as_tensor(Y).reshape(-1))
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(trained, cfg["clip"])
         opt.step()
-        seconds += time.perf_counter() - start
+        seconds += time.process_time() - start
         losses.append(loss.item())
         if (step + 1) % cfg["eval_every"] == 0:
             val_losses.append((step + 1, evaluate_torch(model, val, B, T)))
@@ -302,20 +303,19 @@ def train_cell(kind: str, V: int, train: np.ndarray, val: np.ndarray, cfg: dict,
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
     B, T = cfg["B"], cfg["T"]
     chunks = sequential_partition(train, B, T)
-    seconds, losses = 0.0, []
+    seconds, losses = [], []
     for step in range(cfg["cell_steps"]):
         if step % len(chunks) == 0:
             state = model.initial_state(B)
         X, Y = chunks[step % len(chunks)]
-        start = time.perf_counter()
+        start = time.process_time()
         Z, state = model(X, tuple(s.detach() for s in state))
         loss = F.cross_entropy(Z.reshape(-1, Z.shape[-1]), torch.as_tensor(Y).reshape(-1))
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg["clip"])
         opt.step()
-        seconds += time.perf_counter() - start
+        seconds.append(time.process_time() - start)
         losses.append(loss.item())
     return {"train_loss": losses, "val_loss": evaluate_torch(model, val, B, T),
-            "seconds_per_step": seconds / cfg["cell_steps"],
-            "parameters": sum(p.numel() for p in model.parameters())}
+            "seconds_per_step": float(np.mean(seconds)), "parameters": sum(p.numel() for p in model.parameters())}
