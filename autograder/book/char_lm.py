@@ -16,6 +16,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from autograder.notation import LSTM_GATES
+from autograder.references.gru import gru_step
+from autograder.references.lstm import _lstm_step
+from autograder.references.sru import sru_forward, sru_init_params
+
 # ---- The corpus -------------------------------------------------------------------------------------------------
 
 
@@ -296,9 +301,72 @@ def evaluate_torch(model, held_out: np.ndarray, B: int, T: int) -> float:
     return total / count
 
 
+# ---- The same model with the course's other cells (the chapter's "which cell" table) ----------------------------
+
+class CharLM(torch.nn.Module):
+    """Embedding (one-hot input), one recurrent layer of `kind`, a linear read-out; float64. The cells are the
+    course's references: the Elman step (eq-char_lm-model), the LSTM step of autograder.references.lstm, gru_step
+    (PyTorch's reset-after form) and sru_forward (2018 form; its highway input is the projection X W_s, V != h).
+
+    Initialisation: PyTorch's for the Elman, LSTM and GRU cells (U(-1/sqrt(h), 1/sqrt(h))), the sru package's for
+    the SRU; the read-out U(-1/sqrt(h), 1/sqrt(h)). forward(X, state) -> (Z, state), state a tuple of (B, h) tensors.
+    """
+
+    def __init__(self, kind: str, V: int, h: int, generator: torch.Generator):
+        super().__init__()
+        self.kind, self.h = kind, h
+
+        def uniform(*shape, bound=1 / h ** 0.5):
+            return torch.nn.Parameter((torch.rand(*shape, generator=generator, dtype=torch.float64) * 2 - 1) * bound)
+
+        if kind == "elman":
+            names = {"W_xh": (V, h), "W_hh": (h, h), "b_h": (h,)}
+        elif kind == "lstm":
+            names = {f"{k}{g}": s for g in LSTM_GATES for k, s in (("W_x", (V, h)), ("W_h", (h, h)), ("b_", (h,)))}
+        elif kind == "gru":
+            names = {**{f"W_x{g}": (V, h) for g in "rzn"}, **{f"W_h{g}": (h, h) for g in "rzn"},
+                     "b_r": (h,), "b_z": (h,), "b_xn": (h,), "b_hn": (h,)}
+        elif kind == "sru":
+            names = {}
+            p = sru_init_params(V, h, generator)
+            self.scale_highway = p.pop("scale_highway")
+            self.cell = torch.nn.ParameterDict({k: torch.nn.Parameter(v) for k, v in p.items()})
+        else:
+            raise ValueError(f"unknown cell {kind!r}: elman, lstm, gru or sru")
+        if names:
+            self.cell = torch.nn.ParameterDict({k: uniform(*s) for k, s in names.items()})
+        self.W_hq, self.b_q = uniform(h, V), uniform(V)
+
+    def initial_state(self, B: int):
+        zeros = torch.zeros(B, self.h, dtype=torch.float64)
+        return (zeros, zeros.clone()) if self.kind == "lstm" else (zeros,)
+
+    def forward(self, X, state):
+        X = torch.as_tensor(np.asarray(X, dtype=np.int64))
+        p = self.cell
+        if self.kind == "sru":   # one-hot inputs: the products X W, X W_f, X W_r, X W_s are row look-ups
+            onehot = F.one_hot(X, p["W"].shape[0]).to(torch.float64)
+            H, C = sru_forward(onehot, p["W"], p["W_f"], p["W_r"], p["b_f"], p["b_r"], p["v_f"], p["v_r"],
+                               c0=state[0], W_s=p["W_s"], scale_highway=self.scale_highway)
+            return H @ self.W_hq + self.b_q, (C[-1],)
+        outs = []
+        for t in range(X.shape[0]):
+            if self.kind == "elman":
+                state = (torch.tanh(p["W_xh"][X[t]] + state[0] @ p["W_hh"] + p["b_h"]),)
+            elif self.kind == "lstm":
+                onehot = F.one_hot(X[t], p["W_xi"].shape[0]).to(torch.float64)
+                state = _lstm_step(onehot, state[0], state[1], p)
+            else:
+                onehot = F.one_hot(X[t], p["W_xr"].shape[0]).to(torch.float64)
+                state = (gru_step(onehot, state[0], dict(p)),)
+            outs.append(state[0])
+        return torch.stack(outs) @ self.W_hq + self.b_q, state
+
+
+
+
 def train_cell(kind: str, V: int, train: np.ndarray, val: np.ndarray, cfg: dict, seed: int) -> dict:
-    """The "which cell" run: autograder.references.char_lm.CharLM(kind) trained like the LSTM above, in torch."""
-    from autograder.references.char_lm import CharLM
+    """The "which cell" run: CharLM(kind) trained like the LSTM above, in torch."""
     model = CharLM(kind, V, cfg["h"], torch.Generator().manual_seed(seed))
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
     B, T = cfg["B"], cfg["T"]

@@ -10,7 +10,6 @@ of the char_lm chapter.
     train_step(params, opt_state, X, Y, H0, lr, max_norm, mask=None, optimizer="adam") -> dict
     sample(params, prefix, n, temperature, rng) -> (n,) int array
     perplexity(params, ids) -> float
-    CharLM(kind, V, h, generator)                                 the model with another cell: Elman, LSTM, GRU, SRU
 
 Shapes: token ids X, Y (T, B) (integers in [0, V)); logits Z (T, B, V); states (B, h). The model's parameters
 (RNN_KEYS): W_xh (V, h), W_hh (h, h), b_h (h,), W_hq (h, V), b_q (V,). A character enters as its one-hot row
@@ -26,14 +25,11 @@ same numbers from the same generator state.
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
-from autograder.notation import LSTM_GATES
-from autograder.references.gru import gru_step
-from autograder.references.lstm import _lstm_step
-from autograder.references.sru import sru_forward, sru_init_params
+from autograder.lazy import lazy_import
 from autograder.tensors import as_float64
+
+torch = lazy_import("torch")   # loaded on first use: importing this module must not need torch
 
 RNN_KEYS = ("W_xh", "W_hh", "b_h", "W_hq", "b_q")
 IGNORE = -100   # cross_entropy's default ignore_index: a target equal to it counts neither in the sum nor the mean
@@ -61,7 +57,8 @@ def _targets(Y, mask) -> torch.Tensor:
 def cross_entropy(Z, Y, mask=None) -> torch.Tensor:
     """The mean softmax cross-entropy over the unmasked steps (differentiable in Z)."""
     Z = _f64(Z)
-    return F.cross_entropy(Z.reshape(-1, Z.shape[-1]), _targets(Y, mask).reshape(-1), ignore_index=IGNORE)
+    return torch.nn.functional.cross_entropy(Z.reshape(-1, Z.shape[-1]), _targets(Y, mask).reshape(-1),
+                                             ignore_index=IGNORE)
 
 
 def masked_cross_entropy(Z, Y, mask=None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -185,98 +182,36 @@ def train_step(params, opt_state, X, Y, H0, lr: float, max_norm: float, mask=Non
             "params": {k: leaf.detach().clone() for k, leaf in leaves.items()}, "state": state, "H_T": H[-1].detach()}
 
 
-@torch.no_grad()
 def sample(params, prefix, n: int, temperature: float, rng: np.random.Generator) -> np.ndarray:
     """n characters generated after reading `prefix` (a non-empty sequence of ids) from a zero state, each fed back
     as the next input. temperature 0: greedy (the arg max, no draw from rng); else p = softmax(Z / temperature) and
     one `rng.choice(V, p=p)` per character."""
-    p = _params(params)
-    V = p["W_hq"].shape[1]
-    H = torch.zeros(1, p["W_hh"].shape[0], dtype=torch.float64)
-    for x in np.asarray(prefix, dtype=np.int64):
-        H = _elman_char_step(torch.tensor([x]), H, p)
-    out = []
-    for _ in range(n):
-        z = (H @ p["W_hq"] + p["b_q"])[0]
-        if temperature == 0:
-            nxt = int(torch.argmax(z))
-        else:
-            nxt = int(rng.choice(V, p=torch.softmax(z / temperature, dim=0).numpy()))
-        out.append(nxt)
-        H = _elman_char_step(torch.tensor([nxt]), H, p)
+    with torch.no_grad():
+        p = _params(params)
+        V = p["W_hq"].shape[1]
+        H = torch.zeros(1, p["W_hh"].shape[0], dtype=torch.float64)
+        for x in np.asarray(prefix, dtype=np.int64):
+            H = _elman_char_step(torch.tensor([x]), H, p)
+        out = []
+        for _ in range(n):
+            z = (H @ p["W_hq"] + p["b_q"])[0]
+            if temperature == 0:
+                nxt = int(torch.argmax(z))
+            else:
+                nxt = int(rng.choice(V, p=torch.softmax(z / temperature, dim=0).numpy()))
+            out.append(nxt)
+            H = _elman_char_step(torch.tensor([nxt]), H, p)
     return np.array(out, dtype=np.int64)
 
 
-@torch.no_grad()
 def perplexity(params, ids) -> torch.Tensor:
     """exp of the mean cross-entropy of predicting ids[1:] from ids[:-1], read in one pass from a zero state."""
     ids = _ids(ids)
-    _, Z = char_rnn_forward(params, ids[:-1, None])
-    return torch.exp(cross_entropy(Z, ids[1:, None]))
-
-
-# ---- The same model with other cells (the chapter's "which cell" table) ---------------------------------------
-
-class CharLM(torch.nn.Module):
-    """Embedding (one-hot input), one recurrent layer of `kind`, a linear read-out; float64. The cells are the
-    course's references: the Elman step above, the LSTM step of autograder.references.lstm, gru_step (PyTorch's
-    reset-after form) and sru_forward (2018 form; its highway input is the projection X W_s, since V != h).
-
-    Initialisation: PyTorch's for the Elman, LSTM and GRU cells (U(-1/sqrt(h), 1/sqrt(h))), the sru package's for
-    the SRU; the read-out U(-1/sqrt(h), 1/sqrt(h)). forward(X, state) -> (Z, state), state a tuple of (B, h) tensors.
-    """
-
-    def __init__(self, kind: str, V: int, h: int, generator: torch.Generator):
-        super().__init__()
-        self.kind, self.h = kind, h
-
-        def uniform(*shape, bound=1 / h ** 0.5):
-            return torch.nn.Parameter((torch.rand(*shape, generator=generator, dtype=torch.float64) * 2 - 1) * bound)
-
-        if kind == "elman":
-            names = {"W_xh": (V, h), "W_hh": (h, h), "b_h": (h,)}
-        elif kind == "lstm":
-            names = {f"{k}{g}": s for g in LSTM_GATES for k, s in (("W_x", (V, h)), ("W_h", (h, h)), ("b_", (h,)))}
-        elif kind == "gru":
-            names = {**{f"W_x{g}": (V, h) for g in "rzn"}, **{f"W_h{g}": (h, h) for g in "rzn"},
-                     "b_r": (h,), "b_z": (h,), "b_xn": (h,), "b_hn": (h,)}
-        elif kind == "sru":
-            names = {}
-            p = sru_init_params(V, h, generator)
-            self.scale_highway = p.pop("scale_highway")
-            self.cell = torch.nn.ParameterDict({k: torch.nn.Parameter(v) for k, v in p.items()})
-        else:
-            raise ValueError(f"unknown cell {kind!r}: elman, lstm, gru or sru")
-        if names:
-            self.cell = torch.nn.ParameterDict({k: uniform(*s) for k, s in names.items()})
-        self.W_hq, self.b_q = uniform(h, V), uniform(V)
-
-    def initial_state(self, B: int):
-        zeros = torch.zeros(B, self.h, dtype=torch.float64)
-        return (zeros, zeros.clone()) if self.kind == "lstm" else (zeros,)
-
-    def forward(self, X, state):
-        X = _ids(X)
-        p = self.cell
-        if self.kind == "sru":   # one-hot inputs: the products X W, X W_f, X W_r, X W_s are row look-ups
-            onehot = F.one_hot(X, p["W"].shape[0]).to(torch.float64)
-            H, C = sru_forward(onehot, p["W"], p["W_f"], p["W_r"], p["b_f"], p["b_r"], p["v_f"], p["v_r"],
-                               c0=state[0], W_s=p["W_s"], scale_highway=self.scale_highway)
-            return H @ self.W_hq + self.b_q, (C[-1],)
-        outs = []
-        for t in range(X.shape[0]):
-            if self.kind == "elman":
-                state = (torch.tanh(p["W_xh"][X[t]] + state[0] @ p["W_hh"] + p["b_h"]),)
-            elif self.kind == "lstm":
-                onehot = F.one_hot(X[t], p["W_xi"].shape[0]).to(torch.float64)
-                state = _lstm_step(onehot, state[0], state[1], p)
-            else:
-                onehot = F.one_hot(X[t], p["W_xr"].shape[0]).to(torch.float64)
-                state = (gru_step(onehot, state[0], dict(p)),)
-            outs.append(state[0])
-        return torch.stack(outs) @ self.W_hq + self.b_q, state
+    with torch.no_grad():
+        _, Z = char_rnn_forward(params, ids[:-1, None])
+        return torch.exp(cross_entropy(Z, ids[1:, None]))
 
 
 __all__ = ["RNN_KEYS", "IGNORE", "cross_entropy", "masked_cross_entropy", "sequential_partition",
            "random_partition", "char_rnn_forward", "clip_grad_norm", "adam_update", "train_step", "sample",
-           "perplexity", "CharLM"]
+           "perplexity"]
