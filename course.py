@@ -75,8 +75,8 @@ def build() -> None:
     print(f"\nThe website is in {ROOT / '_build' / 'html'} (open index.html).")
 
 
-# The browser tests (tests/test_browser.py) drive Debian's chromium through its own chromedriver: a browser from the
-# distribution, pinned by the distribution, and nothing downloaded when the tests run.
+# The browser tests (tests/site/test_browser.py) drive Debian's chromium through its own chromedriver: a browser from
+# the distribution, pinned by the distribution, and nothing downloaded when the tests run.
 BROWSER_PACKAGES = {Path("/usr/bin/chromium"): "chromium", Path("/usr/bin/chromedriver"): "chromium-driver"}
 
 

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
+
+from autograder.lazy import lazy_import
+
+torch = lazy_import("torch")   # loaded on first use: importing this module must not need torch
 
 
 def as_float64(*arrays):
@@ -20,9 +23,14 @@ def f64(value):
     return as_float64(value)
 
 
+def _is_tensor(value) -> bool:
+    """Whether `value` is a torch tensor, asked without importing torch (a learner may not have it)."""
+    return type(value).__module__.split(".")[0] == "torch" and isinstance(value, torch.Tensor)
+
+
 def to_numpy(value):
     """A tensor as a float64 NumPy array; NumPy arrays and other values pass through (dicts and tuples recurse)."""
-    if isinstance(value, torch.Tensor):
+    if _is_tensor(value):
         return value.detach().cpu().to(torch.float64).numpy()
     if isinstance(value, dict):
         return {k: to_numpy(v) for k, v in value.items()}

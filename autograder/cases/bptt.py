@@ -6,10 +6,10 @@ Every expected value comes from PyTorch in float64: `torch.autograd` (through `a
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from autograder.cases.common import WEIGHT_STD, Case, dimensions, initial_state, normal
 from autograder.cases.elman_jordan import EXAMPLE as ELMAN_EXAMPLE
+from autograder.lazy import lazy_import
 from autograder.references.bptt import (
     birnn_params_from_torch,
     bptt_gradients,
@@ -19,9 +19,10 @@ from autograder.references.bptt import (
 )
 from autograder.tensors import to_numpy
 
+torch = lazy_import("torch")   # loaded on first use: importing this module must not need torch
+
 # Chapter 1's worked example with targets: the chapter's and the notebook's fixed case for the loss
 # L = sum_t 0.5 ||O_t - Y_t||^2.
-# Chapter 1's worked example, with targets Y.
 EXAMPLE = {**ELMAN_EXAMPLE, "Y": np.array([[[0.5]], [[-0.5]], [[1.0]]])}
 
 GRADIENT_KEYS = ("W_xh", "W_hh", "b_h", "W_hq", "b_q", "X", "H0")

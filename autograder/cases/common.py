@@ -38,3 +38,12 @@ def dimensions(spec: dict) -> str:
 def initial_state(spec: dict, name: str) -> str:
     """'given H0' when the case passes an initial state, else 'H0=None (zeros)'."""
     return f"given {name}" if spec.get("initial") else f"{name}=None (zeros)"
+
+
+def sequence(rng: np.random.Generator, spec: dict,
+             state_size: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Inputs X (T, B, d_in) ~ N(0, 1), then an initial state (B, state_size or h) ~ N(0, 1) when spec['initial'],
+    else None: drawn in this order, so every chapter's cases stay what their seeds made them."""
+    X = rng.normal(size=(spec["T"], spec["B"], spec["d_in"]))
+    state = rng.normal(size=(spec["B"], state_size or spec["h"])) if spec.get("initial") else None
+    return X, state

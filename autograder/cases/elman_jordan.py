@@ -10,11 +10,13 @@ missing bias or a transposed matrix cannot pass by accident.
 from __future__ import annotations
 
 import numpy as np
-import torch
 
-from autograder.cases.common import Case, dimensions, initial_state, normal
+from autograder.cases.common import Case, dimensions, initial_state, normal, sequence
+from autograder.lazy import lazy_import
 from autograder.references.elman_jordan import jordan_forward
 from autograder.tensors import to_numpy
+
+torch = lazy_import("torch")   # loaded on first use: importing this module must not need torch
 
 # The chapter's worked example, in one place: the book's table and the notebook's visible tests both use it.
 # 2 inputs, 2 hidden units, 1 output, tanh, 3 time steps, batch of 1: small round numbers, so that the first step
@@ -37,10 +39,10 @@ def _elman_params(rng: np.random.Generator, d_in: int, h: int) -> dict[str, np.n
     return {"W_xh": normal(rng, d_in, h), "W_hh": normal(rng, h, h), "b_h": normal(rng, h)}
 
 
-def torch_rnn_from(params: dict[str, np.ndarray], rng: np.random.Generator, dtype=torch.float64) -> torch.nn.RNN:
+def torch_rnn_from(params: dict[str, np.ndarray], rng: np.random.Generator, dtype=None) -> torch.nn.RNN:
     """A `torch.nn.RNN` holding the course-layout parameters; b_h is split at random over its two biases."""
     d_in, h = params["W_xh"].shape
-    rnn = torch.nn.RNN(d_in, h, nonlinearity="tanh", dtype=dtype)
+    rnn = torch.nn.RNN(d_in, h, nonlinearity="tanh", dtype=torch.float64 if dtype is None else dtype)
     split = normal(rng, h)
     with torch.no_grad():
         rnn.weight_ih_l0.copy_(torch.from_numpy(params["W_xh"].T.copy()))
@@ -71,10 +73,9 @@ def elman_forward_cases(seed: int, specs: list[dict]) -> list[Case]:
     rng = np.random.default_rng(seed)
     cases = []
     for spec in specs:
-        T, B, d_in, h = spec["T"], spec["B"], spec["d_in"], spec["h"]
+        d_in, h = spec["d_in"], spec["h"]
         params = _elman_params(rng, d_in, h)
-        X = rng.normal(size=(T, B, d_in))
-        H0 = rng.normal(size=(B, h)) if spec.get("initial") else None
+        X, H0 = sequence(rng, spec)
         rnn = torch_rnn_from(params, rng)
         with torch.no_grad():
             out, _ = rnn(torch.from_numpy(X), None if H0 is None else torch.from_numpy(H0)[None])
@@ -87,11 +88,10 @@ def jordan_cases(seed: int, specs: list[dict]) -> list[Case]:
     rng = np.random.default_rng(seed)
     cases = []
     for spec in specs:
-        T, B, d_in, h, q = spec["T"], spec["B"], spec["d_in"], spec["h"], spec["q"]
+        d_in, h, q = spec["d_in"], spec["h"], spec["q"]
         params = {"W_xh": normal(rng, d_in, h), "W_qh": normal(rng, q, h), "b_h": normal(rng, h),
                   "W_hq": normal(rng, h, q), "b_q": normal(rng, q)}
-        X = rng.normal(size=(T, B, d_in))
-        O0 = rng.normal(size=(B, q)) if spec.get("initial") else None
+        X, O0 = sequence(rng, spec, state_size=q)
         H, O = jordan_forward(X, **params, O0=O0)
         cases.append(Case(_describe(spec, "O0"), {"X": X, **params, "O0": O0}, {"H": to_numpy(H), "O": to_numpy(O)}))
     return cases

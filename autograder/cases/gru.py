@@ -4,11 +4,13 @@ no module for), `torch.autograd` (gradients) and `sum(p.numel())` of torch modul
 from __future__ import annotations
 
 import numpy as np
-import torch
 
-from autograder.cases.common import WEIGHT_STD, Case, dimensions, initial_state, normal
+from autograder.cases.common import WEIGHT_STD, Case, dimensions, initial_state, normal, sequence
+from autograder.lazy import lazy_import
 from autograder.references.gru import PARAM_KEYS, gru_forward, load_into_torch
 from autograder.tensors import to_numpy
+
+torch = lazy_import("torch")   # loaded on first use: importing this module must not need torch
 
 # The worked example of the chapter (and the notebook's visible tests): d_in = 2, h = 2, T = 3, B = 1, H_0 = 0.
 EXAMPLE = {
@@ -66,10 +68,9 @@ def gru_forward_cases(seed: int, specs: list[dict]) -> list[Case]:
     rng = np.random.default_rng(seed)
     cases = []
     for spec in specs:
-        T, B, d_in, h, after = spec["T"], spec["B"], spec["d_in"], spec["h"], spec.get("reset_after", True)
+        d_in, h, after = spec["d_in"], spec["h"], spec.get("reset_after", True)
         params = random_params(rng, d_in, h)
-        X = rng.normal(size=(T, B, d_in))
-        H0 = rng.normal(size=(B, h)) if spec.get("initial") else None
+        X, H0 = sequence(rng, spec)
         expected = _run(params, X, H0, after, rng)
         cases.append(Case(_describe(spec), {"X": X, "params": params, "H0": H0, "reset_after": after},
                           {"H": expected}))
@@ -117,13 +118,12 @@ def gru_backward_cases(seed: int, specs: list[dict]) -> list[Case]:
     for spec in specs:
         T, B, d_in, h = spec["T"], spec["B"], spec["d_in"], spec["h"]
         params = random_params(rng, d_in, h)
-        X = rng.normal(size=(T, B, d_in))
-        H0 = rng.normal(size=(B, h)) if spec.get("initial") else None
+        X, H0 = sequence(rng, spec)
         dH = rng.normal(size=(T, B, h))
         leaves = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
         X_t = torch.tensor(X, requires_grad=True)
         H0_t = torch.tensor(np.zeros((B, h)) if H0 is None else H0, requires_grad=True)
-        # Cross-checked: the reference forward equals torch.nn.GRU (tests/test_references_gru.py).
+        # Cross-checked: the reference forward equals torch.nn.GRU (tests/chapters/gru/test_references.py).
         H = gru_forward(X_t, leaves, H0=H0_t, reset_after=True)
         (H * torch.from_numpy(dH)).sum().backward()
         expected = {"X": to_numpy(X_t.grad), "H0": to_numpy(H0_t.grad)}

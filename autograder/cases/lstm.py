@@ -7,10 +7,9 @@ wrong order, swapping two activations or using one gate in place of another chan
 from __future__ import annotations
 
 import numpy as np
-import torch
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from autograder.cases.common import WEIGHT_STD, Case, dimensions, normal
+from autograder.lazy import lazy_import
 from autograder.references.lstm import (
     GATES,
     PARAM_KEYS,
@@ -21,6 +20,8 @@ from autograder.references.lstm import (
     peephole_lstm_forward,
 )
 from autograder.tensors import to_numpy
+
+torch = lazy_import("torch")   # loaded on first use: importing this module must not need torch
 
 # Per-gate offsets of the biases: gates that differ on average as well as element by element.
 _GATE_SHIFT = {"i": 0.3, "f": 0.8, "g": -0.2, "o": -0.5}
@@ -65,10 +66,11 @@ def _describe(spec: dict, extra: str = "") -> str:
     return dims + extra
 
 
-def torch_lstm_from(layers: list[list[dict]], rng: np.random.Generator, dtype=torch.float64) -> torch.nn.LSTM:
+def torch_lstm_from(layers: list[list[dict]], rng: np.random.Generator, dtype=None) -> torch.nn.LSTM:
     """A `torch.nn.LSTM` holding course-layout parameters (layers[l][d]); each bias is split at random over two."""
     d_in, h = layers[0][0]["W_xi"].shape
-    lstm = torch.nn.LSTM(d_in, h, num_layers=len(layers), bidirectional=len(layers[0]) == 2, dtype=dtype)
+    lstm = torch.nn.LSTM(d_in, h, num_layers=len(layers), bidirectional=len(layers[0]) == 2,
+                         dtype=torch.float64 if dtype is None else dtype)
     with torch.no_grad():
         for l, directions in enumerate(layers):
             for d, p in enumerate(directions):
@@ -108,7 +110,7 @@ def lstm_forward_cases(seed: int, specs: list[dict]) -> list[Case]:
     """Inputs X, params, H0, C0, mask; expected H, C (T, B, h) each.
 
     Without a mask the oracle is `torch.nn.LSTM`; with one (spec['lengths'] for right padding, or spec['mask'] as
-    given) it is the reference, whose agreement with packed sequences tests/test_references_lstm.py checks.
+    given) it is the reference, whose agreement with packed sequences tests/chapters/lstm/test_references.py checks.
     Padded inputs are random numbers, not zeros, so reading them shows.
     """
     rng = np.random.default_rng(seed)
@@ -128,8 +130,8 @@ def lstm_forward_cases(seed: int, specs: list[dict]) -> list[Case]:
         else:
             mask = np.asarray(mask, dtype=np.float64)
             H, C = lstm_forward(X, params, H0, C0, mask)
-        mask = "" if spec.get("mask") is None else f", mask {np.asarray(spec['mask']).T.tolist()} (per sequence)"
-        desc = _describe(spec, mask)
+        mask_text = "" if spec.get("mask") is None else f", mask {np.asarray(spec['mask']).T.tolist()} (per sequence)"
+        desc = _describe(spec, mask_text)
         cases.append(Case(desc, {"X": X, "params": params, "H0": H0, "C0": C0, "mask": mask},
                           {"H": to_numpy(H), "C": to_numpy(C)}))
     return cases
@@ -189,9 +191,10 @@ def stacked_cases(seed: int, specs: list[dict]) -> list[Case]:
                 out, (h_n, c_n) = lstm(torch.from_numpy(X), states)
                 mask = None
             else:
-                packed = pack_padded_sequence(torch.from_numpy(X), torch.tensor(lengths), enforce_sorted=False)
+                packed = torch.nn.utils.rnn.pack_padded_sequence(torch.from_numpy(X), torch.tensor(lengths),
+                                                                 enforce_sorted=False)
                 out, (h_n, c_n) = lstm(packed, states)
-                out, _ = pad_packed_sequence(out, total_length=T)
+                out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, total_length=T)
                 mask = _mask(T, B, lengths)
         cases.append(Case(_describe(spec), {"X": X, "layers": layers, "H0": H0, "C0": C0, "mask": mask},
                           {"output": to_numpy(out), "h_n": to_numpy(h_n), "c_n": to_numpy(c_n)}))

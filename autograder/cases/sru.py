@@ -1,19 +1,20 @@
 """Test cases for the SRU exercises: random inputs in the course's layout, expected values from the SRU reference
-(itself cross-checked against the `sru` package in tests/test_references_sru.py), torch.autograd, and FLOPs counted
-by torch.utils.flop_counter on real PyTorch computations.
+(itself cross-checked against the `sru` package in tests/chapters/sru/test_references.py), torch.autograd, and
+FLOPs counted by torch.utils.flop_counter on real PyTorch computations.
 
 spec keys: T, B, d_in, h; `initial` (a given c0); `scale` (scale_highway: True, False or a number).
 """
 from __future__ import annotations
 
 import numpy as np
-import torch
-from torch.utils.flop_counter import FlopCounterMode
 
-from autograder.cases.common import Case, dimensions, initial_state, normal
+from autograder.cases.common import Case, dimensions, initial_state, normal, sequence
+from autograder.lazy import lazy_import
 from autograder.notation import ELEMENTWISE_PER_UNIT
 from autograder.references.sru import sru_forward
 from autograder.tensors import to_numpy
+
+torch = lazy_import("torch")   # loaded on first use: importing this module must not need torch
 
 # The chapter's worked example (T=3, B=1, d_in=h=2), used by the page and by the visible tests.
 EXAMPLE = {
@@ -48,11 +49,10 @@ def sru_forward_cases(seed: int, specs: list[dict]) -> list[Case]:
     rng = np.random.default_rng(seed)
     cases = []
     for spec in specs:
-        T, B, d_in, h = spec["T"], spec["B"], spec["d_in"], spec["h"]
+        d_in, h = spec["d_in"], spec["h"]
         p = sru_params(rng, d_in, h)
         p.setdefault("W_s", None)
-        X = rng.normal(size=(T, B, d_in))
-        c0 = rng.normal(size=(B, h)) if spec.get("initial") else None
+        X, c0 = sequence(rng, spec)
         scale = spec.get("scale", True)
         H, C = sru_forward(X, **p, c0=c0, scale_highway=scale)
         cases.append(Case(_describe(spec), {"X": X, **p, "c0": c0, "scale_highway": scale},
@@ -83,6 +83,8 @@ def sru_backward_cases(seed: int, specs: list[dict]) -> list[Case]:
 
 
 def _measured_flops(fn) -> int:
+    from torch.utils.flop_counter import FlopCounterMode  # imported here: torch loads only when cases are made
+
     with FlopCounterMode(display=False) as counter:
         with torch.no_grad():
             fn()

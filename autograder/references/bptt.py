@@ -11,10 +11,11 @@ that these shares add up to autograd's totals.
 """
 from __future__ import annotations
 
-import torch
-
+from autograder.lazy import lazy_import
 from autograder.references.elman_jordan import elman_forward, elman_params_from_torch
 from autograder.tensors import as_float64
+
+torch = lazy_import("torch")   # loaded on first use: importing this module must not need torch
 
 PARAMS = ("W_xh", "W_hh", "b_h", "W_hq", "b_q")
 

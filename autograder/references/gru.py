@@ -16,10 +16,11 @@ which must stay inside the reset product.
 """
 from __future__ import annotations
 
-import torch
-
+from autograder.lazy import lazy_import
 from autograder.notation import ELEMENTWISE_PER_UNIT, GRU_GATES
 from autograder.tensors import as_float64, f64
+
+torch = lazy_import("torch")   # loaded on first use: importing this module must not need torch
 
 GATES = GRU_GATES   # PyTorch's order of the gates' blocks in weight_ih, weight_hh, bias_ih, bias_hh
 PARAM_KEYS = ("W_xr", "W_xz", "W_xn", "W_hr", "W_hz", "W_hn", "b_r", "b_z", "b_xn", "b_hn")

@@ -16,10 +16,11 @@ input and forget gates (I_t = 1 - F_t; the input gate's parameters are not used)
 """
 from __future__ import annotations
 
-import torch
-
+from autograder.lazy import lazy_import
 from autograder.notation import LSTM_GATES
 from autograder.tensors import as_float64
+
+torch = lazy_import("torch")   # loaded on first use: importing this module must not need torch
 
 GATES = LSTM_GATES          # PyTorch's order of the blocks in weight_ih / weight_hh / the biases
 PARAM_KEYS = tuple(f"{kind}{gate}" for gate in GATES for kind in ("W_x", "W_h", "b_"))

@@ -40,9 +40,10 @@ from __future__ import annotations
 
 import math
 
-import torch
-
+from autograder.lazy import lazy_import
 from autograder.tensors import as_float64, f64
+
+torch = lazy_import("torch")   # loaded on first use: importing this module must not need torch
 
 
 def _alpha(scale_highway, b_r: torch.Tensor) -> torch.Tensor:

@@ -1,7 +1,7 @@
 """exercises/ is exactly what nbgrader makes from solutions/, and the source notebooks are well formed.
 
 That nothing leaks (and that delimiters are spelled right) is asserted by
-tests/test_grader_release.py::test_repository_release_is_clean, with the release check's own tests."""
+tests/grading/test_release.py::test_repository_release_is_clean, with the release check's own tests."""
 import filecmp
 import re
 

@@ -1,9 +1,9 @@
-"""The website as readers see it, in a real headless browser (Debian's chromium, see tests/browser.py) reading the
-built site from a loopback server: on every page math renders from the site itself, links, images and figures
+"""The website as readers see it, in a real headless browser (Debian's chromium, see tests/helpers/browser.py) reading
+the built site from a loopback server: on every page math renders from the site itself, links, images and figures
 resolve, the console stays clean and titles are clean; every written chapter opens with what it teaches and needs,
-ends with its notebook and a "check yourself" list, and its download link yields the student notebook; search
-finds the chapters; equations are referenced across chapters; the bibliography and the preface's glossary hold what
-the course promises. Chapter pages that are still stubs get only the page-level checks, and say so."""
+ends with its notebook and a "check yourself" list, and its download link yields the student notebook; search finds
+the chapters; equations are referenced across chapters; the bibliography and the preface's glossary hold what the
+course promises. Chapter pages that are still stubs get only the page-level checks, and say so."""
 from __future__ import annotations
 
 import re

@@ -147,9 +147,11 @@ def test_backward_cases_match_torch_gru_autograd():
 
 
 def test_recall_task_targets_are_the_first_symbol():
-    from autograder.book.recall import Recaller, recall_batch
-    X, y = recall_batch(B=16, N=7, K=5, generator=torch.Generator().manual_seed(0))
-    assert X.shape == (8, 16, 5) and y.shape == (16,)
-    assert torch.equal(X[0].argmax(dim=1), y) and torch.all(X.sum(dim=2) == 1)
-    fb1 = Recaller("lstm_fb1", K=5, h=4).rnn
+    from autograder.book.recall import Recaller, RecallTask
+    for task in (RecallTask(keys=5), RecallTask(keys=4, distractors=3)):
+        X, y = task.batch(B=16, N=7, generator=torch.Generator().manual_seed(0))
+        assert X.shape == (8, 16, task.inputs) and y.shape == (16,)
+        assert torch.equal(X[0].argmax(dim=1), y) and torch.all(X.sum(dim=2) == 1)
+        assert torch.all(y < task.keys)
+    fb1 = Recaller("lstm", RecallTask(keys=5), h=4, forget_bias=1.0).rnn
     assert torch.all(fb1.bias_ih_l0[4:8] + fb1.bias_hh_l0[4:8] == 1.0)

@@ -29,7 +29,7 @@ def _failures(replacement):
 def test_mutants_base_answers_pass():
     base = {"sru_forward": mutants._FORWARD, "sru_backward": mutants._BACKWARD,
             "cost_model": mutants._COST.format(**mutants._GOOD_COST)}
-    assert not _failures(base), "the unmutated answers of tests/mutants/sru.py must pass every test"
+    assert not _failures(base), "the unmutated answers of tests/chapters/sru/mutants.py must pass every test"
 
 
 def test_products_inside_the_loop_are_not_a_mistake():
