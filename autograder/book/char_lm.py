@@ -387,3 +387,50 @@ def train_cell(kind: str, V: int, train: np.ndarray, val: np.ndarray, cfg: dict,
         losses.append(loss.item())
     return {"train_loss": losses, "val_loss": evaluate_torch(model, val, B, T),
             "seconds_per_step": float(np.mean(seconds)), "parameters": sum(p.numel() for p in model.parameters())}
+
+
+# ---- Timing -----------------------------------------------------------------------------------------------------
+
+
+def training_step(kind: str, V: int, init: dict, cfg: dict, seed: int):
+    """step(X, Y) for one model: "numpy" (the NumPy LSTM), "torch" (its torch.nn.LSTM twin), or a CharLM cell; each
+    does forward, loss, backward, clipping and Adam, and carries its state, as in the training runs."""
+    B, h = cfg["B"], cfg["h"]
+    if kind == "numpy":
+        p = {k: v.copy() for k, v in init.items()}
+        opt, box = Adam(p, cfg["lr"]), [(np.zeros((B, h)), np.zeros((B, h)))]
+
+        def step(X, Y):
+            Z, box[0], saved = lstm_lm_forward(p, X, box[0])
+            _, dZ = softmax_cross_entropy(Z, Y)
+            opt.step(p, clip_by_global_norm(lstm_lm_backward(p, dZ, saved), cfg["clip"])[0])
+        return step
+    if kind == "torch":
+        model = TorchLSTMLM(init)
+        box = [tuple(torch.zeros(1, B, h, dtype=torch.float64) for _ in range(2))]
+    else:
+        model = CharLM(kind, V, h, torch.Generator().manual_seed(seed))
+        box = [model.initial_state(B)]
+    trained = [q for q in model.parameters() if q.requires_grad]
+    opt = torch.optim.Adam(trained, lr=cfg["lr"])
+
+    def step(X, Y):
+        Z, state = model(X, tuple(s.detach() for s in box[0]))
+        box[0] = state
+        loss = F.cross_entropy(Z.reshape(-1, Z.shape[-1]), torch.as_tensor(Y).reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(trained, cfg["clip"])
+        opt.step()
+    return step
+
+
+def cpu_seconds_per_step(step, chunks, warmup: int = 3, repeats: int = 20) -> float:
+    """Mean CPU time (process time: one thread, not inflated by other jobs on the machine) of `repeats` steps,
+    after `warmup` untimed ones."""
+    for X, Y in chunks[:warmup]:
+        step(X, Y)
+    start = time.process_time()
+    for X, Y in chunks[warmup:warmup + repeats]:
+        step(X, Y)
+    return (time.process_time() - start) / repeats
