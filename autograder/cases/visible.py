@@ -79,8 +79,13 @@ def elman_jordan() -> dict:
 
 def bptt() -> dict:
     from autograder.cases.bptt import EXAMPLE as EX
-    from autograder.references.bptt import (bptt_gradients, birnn_forward, hidden_gradient_norms, rtrl_gradients,
-                                            step_backward)
+    from autograder.references.bptt import (
+        birnn_forward,
+        bptt_gradients,
+        hidden_gradient_norms,
+        rtrl_gradients,
+        step_backward,
+    )
     from autograder.references.elman_jordan import elman_forward
     net = {k: EX[k] for k in ("W_xh", "W_hh", "b_h", "W_hq", "b_q")}
     H = elman_forward(EX["X"], EX["W_xh"], EX["W_hh"], EX["b_h"])
@@ -125,8 +130,12 @@ def bptt() -> dict:
 
 def lstm() -> dict:
     from autograder.cases.lstm import EXAMPLE as EX
-    from autograder.references.lstm import (lstm_forward, lstm_grads_per_step, lstm_params_from_torch,
-                                            peephole_lstm_forward)
+    from autograder.references.lstm import (
+        lstm_forward,
+        lstm_grads_per_step,
+        lstm_params_from_torch,
+        peephole_lstm_forward,
+    )
     H, C = lstm_forward(EX["X"], EX["params"])
     H_given, C_given = lstm_forward(EX["X"], EX["params"], np.array(H0), np.array(C0))
     X2, mask = np.concatenate([EX["X"], EX["X"]], axis=1), [[1, 1], [1, 0], [1, 0]]
