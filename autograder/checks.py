@@ -45,7 +45,7 @@ def _as_array(got, name: str) -> np.ndarray:
 # What the axes of each kind of array mean, so that a message names them: "(row 0, column 1)" for a weight,
 # "(time step 2, batch 0, unit 1)" for a sequence of states.
 KINDS = ("state", "sequence", "weight", "vector", "per_step")
-_WEIGHT_NAME = re.compile(r"(^|[^A-Za-z])(W|S_W)")
+_WEIGHT_NAME = re.compile(r"W_|(^|[^A-Za-z])W")
 
 
 def _axis_labels(ndim: int, time_axis: int | None, kind: str | None = None, name: str = "") -> list[str]:
@@ -71,11 +71,11 @@ def _where(index: tuple[int, ...], labels: list[str]) -> str:
 
 def _shape_hint(got: tuple, want: tuple, time_axis: int | None) -> str:
     if got == tuple(reversed(want)) or (len(got) == len(want) >= 2 and got[:-2] + got[-2:][::-1] == want):
-        return " Hint: the shape is the transpose of the expected one. Check the order of a matrix product or a `.T`."
+        return "\nHint: the shape is the transpose of the expected one. Check the order of a matrix product or a `.T`."
     if time_axis is not None and len(want) > 0 and got == want[1:]:
-        return " Hint: you returned a single step; the expected output stacks every time step."
+        return "\nHint: you returned a single step; the expected output stacks every time step."
     if time_axis is not None and len(got) == len(want) and got[1:] == want[1:] and abs(got[0] - want[0]) == 1:
-        return " Hint: one time step too many or too few (off by one in time? was the initial state included?)."
+        return "\nHint: one time step too many or too few (off by one in time? was the initial state included?)."
     return ""
 
 
@@ -89,7 +89,7 @@ def check_shape(got, shape: tuple, name: str = "output") -> None:
 
 def check_close(got, expected, name: str = "output", *, time_axis: int | None = None, rtol: float = RTOL,
                 atol: float = ATOL, context: str = "", kind: str | None = None, hint: str = "",
-                backward: bool = False) -> None:
+                backward: bool = False, likely: dict | None = None) -> None:
     """`got` equals `expected` element-wise within `rtol`/`atol`, or a `CheckFailure` says where and how not.
 
     time_axis: the axis that indexes time steps (0 for (T, B, h) sequences), so the message names the first wrong
@@ -98,13 +98,14 @@ def check_close(got, expected, name: str = "output", *, time_axis: int | None = 
     when None. hint: what the caller knows about this test (which mistake it is built to catch), added last.
     backward: the array is computed from the last step back (a gradient through time), so the first wrong step
     is searched from the end and the message says which later steps are right.
+    likely: {hint: the value that a known mistake gives}; an answer equal to one of them gets that hint.
     """
     want = np.asarray(to_numpy(expected), dtype=np.float64)
     arr = _as_array(got, name)
     where_case = f" [case: {context}]" if context else ""
     if arr.shape != want.shape:
         raise CheckFailure(f"{name} has the wrong shape: got {arr.shape}, expected {want.shape}{where_case}."
-                           + _shape_hint(arr.shape, want.shape, time_axis))
+                           + _shape_hint(arr.shape, want.shape, time_axis) + (f"\nHint: {hint}" if hint else ""))
     labels = _axis_labels(arr.ndim, time_axis, kind, name)
     nonfinite = ~np.isfinite(arr)
     if nonfinite.any():
@@ -124,19 +125,22 @@ def check_close(got, expected, name: str = "output", *, time_axis: int | None = 
     if time_axis is not None and arr.ndim > 0:
         t, T = first[time_axis], arr.shape[time_axis]
         if backward:
-            ok = "the last step, where it starts" if t == T - 1 else \
-                (f"step {T - 1} is right" if t == T - 2 else f"steps {t + 1}..{T - 1} are right")
-            lines.append(f"{name} is wrong at time step {t} ({ok}); max abs error {err[worst]:.3g}.")
+            ok = " (the last step)" if t == T - 1 else \
+                (f" (step {T - 1} is right)" if t == T - 2 else f" (steps {t + 1}..{T - 1} are right)")
+            lines.append(f"{name} is wrong at time step {t}{ok}; max error {err[worst]:.3g}.")
         else:
-            ok = "no earlier step to compare" if t == 0 else f"steps 0..{t - 1} match"
-            lines.append(f"{name} is wrong from time step {t} on ({ok}); max abs error {err[worst]:.3g}.")
+            ok = "" if t == 0 else " (step 0 matches)" if t == 1 else f" (steps 0..{t - 1} match)"
+            lines.append(f"{name} is wrong from time step {t} on{ok}; max error {err[worst]:.3g}.")
     else:
-        lines.append(f"{name} is wrong: max abs error {err[worst]:.3g}.")
+        lines.append(f"{name} is wrong: max error {err[worst]:.3g}.")
     lines.append(f"First wrong element {name}{list(first)} ({_where(first, labels)}): got {arr[first]:.8g}, "
                  f"expected {want[first]:.8g}.")
     lines.append(f"Max abs error {err[worst]:.3g} at {name}{list(worst)}; {int(bad.sum())} of {bad.size} elements "
                  f"differ (rtol={rtol:g}, atol={atol:g}). Shapes: got {arr.shape}, expected {want.shape}{where_case}.")
-    found = _value_hint(arr, want, time_axis, rtol, atol)
+    found = next((text for text, value in (likely or {}).items()
+                  if np.shape(value) == arr.shape and np.allclose(arr, np.asarray(value, dtype=np.float64),
+                                                                   rtol=rtol, atol=atol)), "")
+    found = found or _value_hint(arr, want, time_axis, rtol, atol)
     if backward and time_axis is not None and arr.ndim > 0 and first[time_axis] < arr.shape[time_axis] - 1:
         lines.append(f"Hint: only steps after {first[time_axis]} are right: each step's own terms are; what flows "
                      f"back from step {first[time_axis] + 1} to step {first[time_axis]} (through the state) is not.")
@@ -275,7 +279,7 @@ def check_grads_per_step(got, expected, keys, name: str = "grads", context: str 
         flat = np.nanargmax(np.where(np.isfinite(err), err, np.inf))
         worst = tuple(int(i) for i in np.unravel_index(flat, err.shape))
         labels = ["row", "column"] if arr.ndim == 2 else ["element"]
-        later = "the last step, where backpropagation starts" if t == T - 1 else \
+        later = "the last step" if t == T - 1 else \
             (f"step {t + 1} is right" if t + 1 == T - 1 else f"steps {t + 1}..{T - 1} are right")
         lines = [f"dL/d{key} ({gate}) is wrong at time step {t} ({later}).",
                  f"{name}['{key}'] holds the {kind} of the {gate}, one gradient per time step.",
@@ -298,8 +302,9 @@ def check_grads_per_step(got, expected, keys, name: str = "grads", context: str 
         raise CheckFailure("\n".join(lines))
 
 
-def check_equal(got, expected, name: str = "result", context: str = "") -> None:
-    """`got == expected` for a non-numeric answer (a label, a list of shapes), or a message saying both."""
+def check_equal(got, expected, name: str = "result", context: str = "", hint: str = "") -> None:
+    """`got == expected` for a non-numeric answer (a label, a count), or a message saying both (and the hint)."""
     if got != expected:
         where_case = f" [case: {context}]" if context else ""
-        raise CheckFailure(f"{name} is wrong: got {got!r}, expected {expected!r}{where_case}.")
+        raise CheckFailure(f"{name} is wrong: got {got!r}, expected {expected!r}{where_case}."
+                           + (f"\nHint: {hint}" if hint else ""))

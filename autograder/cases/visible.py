@@ -159,6 +159,20 @@ def lstm() -> dict:
     }
 
 
+def _gru_mistakes(X_t, H_prev, p: dict) -> dict:
+    """One reset-after GRU step as three known mistakes compute it (values for the visible test's hints)."""
+    sig = lambda a: 1.0 / (1.0 + np.exp(-a))
+    pre = lambda g: X_t @ p["W_x" + g] + H_prev @ p["W_h" + g] + p["b_" + g]
+    R, Z = sig(pre("r")), sig(pre("z"))
+    N = np.tanh(X_t @ p["W_xn"] + p["b_xn"] + R * (H_prev @ p["W_hn"] + p["b_hn"]))
+    N_outside = np.tanh(X_t @ p["W_xn"] + p["b_xn"] + p["b_hn"] + R * (H_prev @ p["W_hn"]))
+    R_t, Z_t = np.tanh(pre("r")), np.tanh(pre("z"))
+    N_s = sig(X_t @ p["W_xn"] + p["b_xn"] + R_t * (H_prev @ p["W_hn"] + p["b_hn"]))
+    return {"sigmoid and tanh swapped": (1 - Z_t) * N_s + Z_t * H_prev,
+            "b_hn outside the reset product": (1 - Z) * N_outside + Z * H_prev,
+            "z-interpolation reversed": Z * N + (1 - Z) * H_prev}
+
+
 def gru() -> dict:
     from autograder.cases.gru import EXAMPLE as EX
     from autograder.references.gru import count_params, gru_forward, gru_params_from_torch, gru_step
@@ -182,6 +196,7 @@ def gru() -> dict:
     return {
         "H0": H0,
         "step": gru_step(EX["X"][0], np.array(H0), EX["params"], reset_after=True),
+        "step_mistakes": _gru_mistakes(EX["X"][0], np.array(H0), EX["params"]),
         "step_reset_before": gru_step(EX["X"][0], np.array(H0), EX["params"], reset_after=False),
         "H": gru_forward(EX["X"], EX["params"]),
         "H_reset_before": gru_forward(EX["X"], EX["params"], reset_after=False),
