@@ -27,7 +27,7 @@ from nbgrader.converters import GenerateAssignment  # noqa: E402
 
 from autograder.grading.install_cell import InsertInstallCell  # noqa: E402
 
-c.GenerateAssignment.preprocessors = [InsertInstallCell, *GenerateAssignment.preprocessors.default_value]
+c.GenerateAssignment.preprocessors = [InsertInstallCell, *GenerateAssignment.class_traits()["preprocessors"].default()]
 
 # Feedback shows students what failed and why, not the hidden tests' source (autograder/grading/feedback.py).
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
