@@ -48,7 +48,8 @@ def first_cell(chapter: str, root: Path = ROOT) -> str:
     """The source of the first cell of the chapter's released notebook: what to install, and a clear failure."""
     extras = "learner,torch" if needs_torch(chapter, root) else "learner"
     command = install_command(extras, root)
-    message = f"The course package is missing. Run:  %{command}  (not PyPI's unrelated 'autograder'), then restart the kernel."
+    message = (f"The course package is missing. Run:  %{command}  (not PyPI's unrelated 'autograder'), "
+               "then restart the kernel.")
     return (f"# Set-up: this notebook needs the course's package (pip name {DISTRIBUTION}, imported as autograder).\n"
             f"# Install it once, for this notebook's kernel:  %{command}\n"
             "try:\n"

@@ -165,8 +165,8 @@ MUTANTS = {
     "step: forget gate on the candidate, input gate on the old cell": _step(
         "C_t = F * C_prev + I * G", "C_t = I * C_prev + F * G"),
     "step: ignores C_prev (no forget term)": _step("C_t = F * C_prev + I * G", "C_t = I * G"),
-    "step: ReLU forget gate": _step(_GATES, 'I, O = sigmoid(pre["i"]), sigmoid(pre["o"])\n    F = np.maximum(0, pre["f"])\n'
-                                            '    G = np.tanh(pre["g"])'),
+    "step: ReLU forget gate": _step(_GATES, 'I, O = sigmoid(pre["i"]), sigmoid(pre["o"])\n'
+                                            '    F = np.maximum(0, pre["f"])\n    G = np.tanh(pre["g"])'),
     "step: H from the old cell": _step("return O * np.tanh(C_t), C_t", "return O * np.tanh(C_prev), C_t"),
     "step: H without tanh of the cell": _step("return O * np.tanh(C_t), C_t", "return O * C_t, C_t"),
     "step: missing biases": _step(' + p["b_" + g]', ""),
