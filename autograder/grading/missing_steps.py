@@ -25,9 +25,13 @@ def has_submissions(course: Path, chapter: str) -> bool:
 
 def check(course: Path, chapters: list[str] | None, log=print) -> list[str]:
     """The chapters to grade (by default every released chapter with a submission), or MissingStep."""
-    with open_gradebook(course) as gb:
-        released = sorted(a.name for a in gb.assignments)
-        roster_size = len(gb.students)
+    from autograder.grading.autograde import retry_locked   # here: autograde imports this module
+
+    def read() -> tuple[list[str], int]:
+        with open_gradebook(course) as gb:
+            return sorted(a.name for a in gb.assignments), len(gb.students)
+
+    released, roster_size = retry_locked(read)    # another process may hold the gradebook's lock for a while
     for chapter in chapters or []:
         if chapter not in released:
             if not (course / "solutions" / chapter).is_dir() and not (course / "source" / chapter).is_dir():
