@@ -25,7 +25,7 @@ def has_submissions(course: Path, chapter: str) -> bool:
 
 def check(course: Path, chapters: list[str] | None, log=print) -> list[str]:
     """The chapters to grade (by default every released chapter with a submission), or MissingStep."""
-    from autograder.grading.autograde import retry_locked   # here: autograde imports this module
+    from autograder.grading.autograde import retry_locked  # here: autograde imports this module
 
     def read() -> tuple[list[str], int]:
         with open_gradebook(course) as gb:
