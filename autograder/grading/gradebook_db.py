@@ -18,7 +18,8 @@ from traitlets.config import Config
 from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
 
 
-def _config(course: Path) -> Config:
+def course_config(course: Path) -> Config:
+    """nbgrader's configuration for the course folder `course`, merged as nbgrader's apps merge it."""
     config = Config()
     # Lowest priority first, as nbgrader's apps load them (Jupyter's config path lists the user's folder first).
     for folder in [*reversed(jupyter_config_path()), str(course)]:
@@ -33,7 +34,7 @@ def db_url(course: Path, override: str | None = None) -> str:
     """The gradebook's SQLAlchemy URL for the course folder `course`."""
     if override:
         return override
-    config = _config(course)
+    config = course_config(course)
     config.CourseDirectory.root = str(course)      # the folder being graded, whatever the file says
     return CourseDirectory(config=config).db_url
 

@@ -12,7 +12,7 @@ from autograder.grading import cluster
 from autograder.grading.autograde import grade
 from autograder.layout import ROOT
 from tests.helpers.servers import dask_cluster
-from tests.helpers.small_class import CHAPTER, STUDENTS, grades, make_class
+from tests.helpers.small_class import CHAPTER, STUDENTS, copy_class, grades
 
 
 def _grade_logged(course, scheduler):
@@ -22,8 +22,8 @@ def _grade_logged(course, scheduler):
     return run, ran, lines
 
 
-def test_cluster_grades_equal_local_grades(tmp_path, local_grades):
-    course = make_class(tmp_path / "class")
+def test_cluster_grades_equal_local_grades(tmp_path, small_class, local_grades):
+    course = copy_class(small_class, tmp_path)
     with dask_cluster(tmp_path / "dask", workers=2) as dc:
         run, ran, lines = _grade_logged(course, dc.address)
     assert grades(run) == local_grades
@@ -46,8 +46,8 @@ def _notebook_started(proc) -> bool:
     return False
 
 
-def test_worker_killed_mid_run_every_submission_graded_once(tmp_path, local_grades):
-    course = make_class(tmp_path / "class")
+def test_worker_killed_mid_run_every_submission_graded_once(tmp_path, small_class, local_grades):
+    course = copy_class(small_class, tmp_path)
     with dask_cluster(tmp_path / "dask", workers=2) as dc:
         victim = dc.workers[0]
         killed = threading.Event()
@@ -79,8 +79,8 @@ def _checkout_copy(dest, change_solution: bool):
         notebook.write_text(notebook.read_text().replace("tanh", "tanh ", 1))
 
 
-def test_worker_with_another_checkout_stops_the_run(tmp_path):
-    course = make_class(tmp_path / "class", students=("correct",))
+def test_worker_with_another_checkout_stops_the_run(tmp_path, small_class):
+    course = copy_class(small_class, tmp_path)
     other = tmp_path / "other-checkout"
     _checkout_copy(other, change_solution=True)
     with dask_cluster(tmp_path / "dask", workers=0) as dc:

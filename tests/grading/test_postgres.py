@@ -4,12 +4,14 @@ nbgrader finds it (CourseDirectory.db_url in nbgrader_config.py), and `--db` ove
 import csv
 
 import pytest
+from nbgrader.apps.api import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
 
 from autograder.grading import gradebook_db
 from autograder.grading.autograde import grade
 from autograder.grading.release import nbgrader
 from tests.helpers.servers import PostgresUnavailable, postgres_server
-from tests.helpers.small_class import CHAPTER, STUDENTS, grades, make_class
+from tests.helpers.small_class import CHAPTER, STUDENTS, add_students, copy_class, grades
 
 
 @pytest.fixture(scope="module")
@@ -37,20 +39,22 @@ def _export(course, *db):
         return {r["student_id"]: (float(r["score"]), float(r["max_score"])) for r in csv.DictReader(f)}
 
 
-def test_postgres_gradebook_equals_sqlite(tmp_path, postgres_url, local_grades):
-    course = make_class(tmp_path / "class")           # released and recorded in SQLite, then moved to PostgreSQL:
+def test_postgres_gradebook_equals_sqlite(tmp_path, postgres_url, small_class, local_grades):
+    course = copy_class(small_class, tmp_path)        # released and recorded in SQLite, then moved to PostgreSQL:
     config = course / "nbgrader_config.py"
     config.write_text(config.read_text() + f"\nc.CourseDirectory.db_url = {postgres_url!r}\n")
     assert gradebook_db.db_url(course) == postgres_url
     nbgrader("generate_assignment", CHAPTER, "--force", root=course)
-    for student in STUDENTS:
-        nbgrader("db", "student", "add", student, f"--first-name={student}", "--last-name=Sample", root=course)
+    add_students(course, list(STUDENTS))
     (course / "gradebook.db").unlink()                # nothing may fall back to the SQLite file
     run = grade(course, [CHAPTER], timeout=10, feedback=True, report=True, log=lambda *a: None)
     assert grades(run) == local_grades
     assert not (course / "gradebook.db").exists()
-    exported = _export(course)
-    assert exported == {s: (g["score"], g["max_score"]) for s, g in local_grades.items()}
+    expected = {s: (g["score"], g["max_score"]) for s, g in local_grades.items()}
+    assert _export(course) == expected
+    config = gradebook_db.course_config(course)       # the formgrader's view: nbgrader's API on the course config
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    assert {s["student"]: (s["score"], s["max_score"]) for s in api.get_submissions(CHAPTER)} == expected
     with open(course / "grading" / "grades.csv", newline="") as f:
         assert {r["student_id"] for r in csv.DictReader(f)} == set(STUDENTS)
     assert (course / "grading" / "report.md").exists()
