@@ -498,11 +498,17 @@ def grade(course: Path, chapters: list[str] | None = None, students: list[str] |
     extra = {ch: [p for p in src_dir(ch).glob("*") if p.is_file() and p.suffix != ".ipynb"] for ch in chapters}
     runnable = {f"{j.chapter}/{j.student}": j for j in jobs if not j.invalid}
     payloads = (notebook_job(j, timeout, memory_mb, extra[j.chapter]) for j in runnable.values())
+    failed = []
     for payload, result in cluster.run_jobs(run_notebook_job, payloads, scheduler, len(slots), log):
+        if "error" in result:
+            failed.append(f"{payload['id']}: {result['error']}")
+            continue
         job = runnable[payload["id"]]
         job.executed = nbformat.reads(result["executed"], as_version=4)
         job.notes += result["notes"]
         log(f"  ran {payload['id']} on {result['worker']}")
+    if failed:      # the grader's failure, not the students': nothing recorded, a rerun grades them
+        raise RuntimeError("notebooks could not be run:\n  " + "\n  ".join(failed))
     # Record, in a fixed order, from this (trusted) process only.
     for job in sorted(jobs, key=lambda j: (j.chapter, j.student)):
         if job.invalid:

@@ -190,7 +190,8 @@ def run_jobs(fn: Callable[[dict], dict], jobs: Iterable[dict], scheduler: str | 
              log: Callable[[str], None] = print) -> Iterator[tuple[dict, dict]]:
     """Yield (job, fn(job)) for every job, in the order they finish, each job id exactly once.
 
-    A result {"preflight": [...]} (a worker that joined with another checkout) stops the run with PreflightError.
+    A job whose function raised (on its last try) yields {"id": ..., "error": "<reason>"}; a result
+    {"preflight": [...]} (a worker that joined with another checkout) stops the run with PreflightError.
     """
     jobs = list(jobs)
     ids = [job["id"] for job in jobs]
@@ -201,7 +202,10 @@ def run_jobs(fn: Callable[[dict], dict], jobs: Iterable[dict], scheduler: str | 
         futures = _submit_all(pool, fn, jobs)
         for future in as_completed(futures):
             job = futures[future]
-            result = future.result()
+            try:
+                result = future.result()
+            except Exception as err:  # noqa: BLE001 - the job's own failure (after the retries), not the run's
+                result = {"id": job["id"], "error": f"{type(err).__name__}: {str(err)[:300]}"}
             if result.get("preflight"):
                 for other in futures:
                     other.cancel()

@@ -109,3 +109,12 @@ def test_run_jobs_locally_yields_each_job_once():
     assert out == {str(i): {"y": i * i} for i in range(20)}
     with pytest.raises(ValueError, match="unique"):
         list(cluster.run_jobs(lambda j: {}, [{"id": "a"}, {"id": "a"}]))
+
+
+def test_a_failing_job_is_reported_not_fatal():
+    def fn(job):
+        if job["id"] == "bad":
+            raise OSError("disk full")
+        return {"ok": True}
+    out = dict((job["id"], r) for job, r in cluster.run_jobs(fn, [{"id": "a"}, {"id": "bad"}], log=lambda *a: None))
+    assert out["a"] == {"ok": True} and out["bad"] == {"id": "bad", "error": "OSError: disk full"}
