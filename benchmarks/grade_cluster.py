@@ -70,7 +70,7 @@ def _noop(i):
 
 def scheduler_overhead(address: str) -> tuple[float, float]:
     """(seconds for one no-op task's round trip, submitted alone; seconds per task of 1,000 submitted at once)."""
-    from distributed import Client, wait
+    from distributed import Client
     with Client(address, set_as_default=False) as client:
         for i in range(5):                              # warm up: the function is sent once
             client.submit(_noop, i, pure=False).result()
@@ -81,7 +81,7 @@ def scheduler_overhead(address: str) -> tuple[float, float]:
         alone = (time.perf_counter() - t) / n
         t = time.perf_counter()
         futures = client.map(_noop, range(1000), pure=False)
-        wait(futures)
+        client.gather(futures)
         bulk = (time.perf_counter() - t) / len(futures)
     return alone, bulk
 
@@ -90,12 +90,12 @@ def run(pristine: Path, tmp: Path, workers: int, n_notebooks: int) -> dict:
     course = tmp / f"course-{workers}w"
     shutil.copytree(pristine, course, symlinks=True)
     with dask_cluster(tmp / f"dask-{workers}w", workers=workers) as dc:
+        alone, bulk = scheduler_overhead(dc.address) if workers == 1 else (None, None)
         pids = [w.pid for w in dc.workers]
         w0, c0, t0 = tree_cpu(pids), own_cpu(), time.perf_counter()
         result = grade(course, [CHAPTER], timeout=30, feedback=False, report=False, log=lambda *a: None,
                        scheduler=dc.address)
         wall, worker_cpu, coordinator_cpu = time.perf_counter() - t0, tree_cpu(pids) - w0, own_cpu() - c0
-        alone, bulk = scheduler_overhead(dc.address) if workers == 1 else (None, None)
     assert result.notebooks_executed == n_notebooks, result.notebooks_executed
     return {"workers": workers, "wall": wall, "per_min": 60 * n_notebooks / wall,
             "worker_cpu": worker_cpu / n_notebooks, "coordinator_cpu": coordinator_cpu / n_notebooks,
