@@ -291,7 +291,7 @@ _protected = False
 
 def run_notebook_job(payload: dict) -> dict:
     """The unit of work a worker runs (a local thread or a Dask worker): one notebook, in a sandbox slot of that
-    machine. Returns the executed notebook and notes as plain data; the coordinator judges and records them."""
+    machine. Returns the executed notebook and notes as plain data, which only the coordinator records."""
     global _protected
     problems = cluster.preflight_problems()
     if problems:
@@ -527,7 +527,9 @@ def grade(course: Path, chapters: list[str] | None = None, students: list[str] |
                 write_outcome(course, outcomes[chapter][student])
     if feedback:
         for chapter in chapters:
-            args = ["generate_feedback", chapter, "--force", f"--CourseDirectory.db_url={db_url}"]
+            args = ["generate_feedback", chapter, "--force"]
+            if db:              # else nbgrader finds the same gradebook in the config (a password stays off `ps`)
+                args.append(f"--CourseDirectory.db_url={db_url}")
             if show_hidden:
                 args.append("--HideHiddenTests.enabled=False")
             result = nbgrader(*args, root=course, check=False)
