@@ -102,11 +102,12 @@ def run(pristine: Path, tmp: Path, workers: int, n_notebooks: int) -> dict:
             "alone": alone, "bulk": bulk}
 
 
-def projection(worker_cpu: float, coordinator_cpu: float, per_task: float) -> list[tuple[int, float]]:
-    """[(machines, projected hours)] for CLASS_STUDENTS × CLASS_CHAPTERS notebooks (model in the printed notes)."""
+def projection(worker_cpu: float, coordinator_cpu: float, per_task: float) -> list[tuple[int, float, float]]:
+    """[(machines, projected hours, the serial part's hours)] for CLASS_STUDENTS × CLASS_CHAPTERS notebooks (the
+    model is in the printed notes)."""
     n = CLASS_STUDENTS * CLASS_CHAPTERS
-    return [(m, (n * coordinator_cpu + n * per_task + n * worker_cpu / (m * CORES_PER_MACHINE)) / 3600)
-            for m in (1, 4, 16)]
+    serial = n * (coordinator_cpu + per_task)
+    return [(m, (serial + n * worker_cpu / (m * CORES_PER_MACHINE)) / 3600, serial / 3600) for m in (1, 4, 16)]
 
 
 def main(argv=None) -> int:
@@ -132,16 +133,19 @@ def main(argv=None) -> int:
     coordinator_cpu = max(r["coordinator_cpu"] for r in rows)
     print(f"\nProjected wall time for {CLASS_STUDENTS:,} students × {CLASS_CHAPTERS} chapters "
           f"({CLASS_STUDENTS * CLASS_CHAPTERS:,} notebooks), machines of {CORES_PER_MACHINE} cores:")
-    print("| machines | cores | projected wall time |\n| ---: | ---: | ---: |")
-    for machines, hours in projection(worker_cpu, coordinator_cpu, first["alone"]):
-        print(f"| {machines} | {machines * CORES_PER_MACHINE} | {hours:.2f} h ({60 * hours:.0f} min) |")
+    print("| machines | cores | projected wall time | of which the coordinator and scheduler (serial) |\n"
+          "| ---: | ---: | ---: | ---: |")
+    for machines, hours, serial in projection(worker_cpu, coordinator_cpu, first["bulk"]):
+        print(f"| {machines} | {machines * CORES_PER_MACHINE} | {hours:.2f} h ({60 * hours:.0f} min) | "
+              f"{60 * serial:.0f} min |")
     print(f"Assumptions: every notebook costs what this class's did ({worker_cpu:.2f} worker core-s, the larger of "
           f"the runs), and one worker thread per core runs one notebook at a time without slowing the others; "
           f"the coordinator's part ({coordinator_cpu:.2f} core-s per notebook: reading, sanitizing, recording "
           f"in the gradebook) is serial and does not overlap the workers' (today's command sanitizes every "
-          f"submission, then runs them, then records them); the scheduler adds a no-op task's round trip "
-          f"({1e3 * first['alone']:.1f} ms) per notebook, serially. Not included: feedback and the class report "
-          f"(serial, after grading), starting the machines, and slower notebooks of other chapters.")
+          f"submission, then runs them, then records them); the scheduler, one process, spends what a no-op task "
+          f"costs it in bulk ({1e3 * first['bulk']:.2f} ms) per notebook, serially (the round trip of a task "
+          f"alone is latency, paid once per worker slot, not per notebook). Not included: feedback and the class "
+          f"report (serial, after grading), starting the machines, and slower notebooks of other chapters.")
     return 0
 
 
