@@ -68,6 +68,9 @@ def test_command_line_passes_scheduler_and_db(monkeypatch):
     class Run:
         def ok(self):
             return True
+
+        def not_graded(self):
+            return []
     monkeypatch.setattr(autograde, "grade", lambda *a, **kw: seen.update(kw) or Run())
     monkeypatch.setattr(autograde, "print_summary", lambda run: None)
     assert autograde.main(["elman_jordan", "--db", "postgresql+psycopg://g@127.0.0.1/x",
