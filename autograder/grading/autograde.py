@@ -464,7 +464,9 @@ def grade(course: Path, chapters: list[str] | None = None, students: list[str] |
     started = time.monotonic()
     course = course.resolve()
     db_url = gradebook_db.db_url(course, db)
-    chapters = missing_steps.check(course, chapters, log, db_url)   # a skipped step: one line, no traceback
+    # A skipped step: one line, no traceback (waiting, as every gradebook access here, while another process
+    # holds the gradebook's lock).
+    chapters = retry_locked(lambda: missing_steps.check(course, chapters, log, db_url))
     before = course_hashes(course, [ROOT / "autograder"] if (ROOT / "autograder") not in course.parents else [])
     sandbox.protect(private_paths(course))
     slots = list(range(max(1, workers)))
