@@ -33,9 +33,15 @@ c.GenerateAssignment.preprocessors = [InsertInstallCell, *GenerateAssignment.cla
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
-from autograder.grading.feedback import HideHiddenTests  # noqa: E402
+from autograder.grading import feedback  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+# ...and names each test, strips the instructor's paths, escapes what student code displayed, and carries MathJax 3
+# and its style inline (works offline; the page alone is handed back).
+c.GenerateFeedback.preprocessors = [GetGrades, feedback.HideHiddenTests, CSSHTMLHeaderPreprocessor,
+                                    feedback.FeedbackForStudents]
+c.HTMLExporter.template_name = feedback.TEMPLATE_NAME          # nbgrader's feedback page, with the course's head
+c.HTMLExporter.template_file = feedback.TEMPLATE_FILE
+c.HTMLExporter.extra_template_basedirs = feedback.template_dirs()
 
 # The exchange: release_assignment -> (students) fetch_assignment, submit -> collect. By default a folder in the course
 # root, enough when instructor and students share one machine (nbgrader's release_assignment creates it, mode 0777;

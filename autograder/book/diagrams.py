@@ -31,6 +31,12 @@ COLORS = {
 }
 BOX_W, BOX_H = 0.9, 0.5
 
+# Type sizes for the pages' plots (pages import this module before they draw): with figures about 5 inches wide,
+# they stay readable once a phone scales the figure to its column (see `show`, which checks it).
+TYPE_SIZES = {"font.size": 11, "axes.titlesize": 12, "axes.labelsize": 11, "xtick.labelsize": 10.5,
+              "ytick.labelsize": 10.5, "legend.fontsize": 10}
+plt.rcParams.update(TYPE_SIZES)
+
 
 def label_for(template: Label, t: int) -> str:
     """The label of step `t` from a template string (``{t}`` -> ``{t's value}``) or a callable."""
@@ -64,7 +70,7 @@ def box(ax, x: float, y: float, text: str, role: str = "hidden", w: float = BOX_
 
 
 def arrow(ax, start, end, label: str = "", *, label_offset=(0.0, 0.0), dashed: bool = False,
-          rad: float = 0.0, color: str | None = None, fontsize: float = 10, shrink: float = 0.0):
+          rad: float = 0.0, color: str | None = None, fontsize: float = 12, shrink: float = 0.0):
     """An arrow from `start` to `end` (points), with an optional weight label near its middle."""
     (x0, y0), (x1, y1) = start, end
     if shrink:
@@ -163,12 +169,12 @@ def draw_folded(kind: str = "elman", *, ax=None, title: str | None = None, fonts
         box(ax, x_mem, y_h, "$H_{t-1}$", role="memory", fontsize=fontsize, w=1.0)
         # copy H_t into the context units (above), read them back into the hidden layer (straight arrow)
         arrow(ax, (x - 0.15, y_h + BOX_H / 2), (x_mem, y_h + BOX_H / 2),
-              "copy", dashed=True, rad=0.55, label_offset=(0.0, 0.62), fontsize=9)
+              "copy", dashed=True, rad=0.55, label_offset=(0.0, 0.62), fontsize=11)
         arrow(ax, (x_mem + 0.5, y_h - 0.1), (x - BOX_W / 2, y_h - 0.1), "$W_{hh}$", label_offset=(0.0, -0.22))
     else:
         box(ax, x_mem, y_h, "$O_{t-1}$", role="memory", fontsize=fontsize, w=1.0)
         arrow(ax, (x - BOX_W / 2, y_out), (x_mem, y_h + BOX_H / 2), "copy", dashed=True, rad=0.25,
-              label_offset=(-0.35, 0.25), fontsize=9)
+              label_offset=(-0.35, 0.25), fontsize=11)
         arrow(ax, (x_mem + 0.5, y_h), (x - BOX_W / 2, y_h), "$W_{qh}$", label_offset=(0.0, -0.22))
     ax.set_xlim(-1.95, 1.45)
     ax.set_ylim(y_in - 0.45, y_out + (0.85 if title else 0.45))
@@ -177,18 +183,67 @@ def draw_folded(kind: str = "elman", *, ax=None, title: str | None = None, fonts
     return fig, ax
 
 
-def show(fig, fmt: str = "svg", dpi: int = 120):
+# A figure is an image scaled down to the text column: on a 390 px phone the column is 342 CSS px wide (measured
+# by tests/site/test_browser.py). Its smallest text must stay readable there.
+PHONE_COLUMN_PX = 342
+MIN_PHONE_TEXT_PX = 8.0
+# A dense diagram may instead keep a legible size and scroll sideways in its box on a phone: the page gives its
+# image the class below (`mystnb: image: classes:`), which course.css shows at least this wide.
+SCROLL_CLASS = "course-scroll-figure"
+SCROLL_MIN_WIDTH_PX = 460
+CSS_PX_PER_INCH = 96          # matplotlib's SVG is sized in points (72 per inch); a CSS px is 3/4 of a point
+PAD_INCHES = 0.1              # savefig's default padding around the tight bounding box
+
+
+class IllegibleFigure(ValueError):
+    """A figure whose smallest text would be below MIN_PHONE_TEXT_PX on a phone."""
+
+
+def phone_text_px(fig, shown_px: float = PHONE_COLUMN_PX) -> tuple[float, str]:
+    """The smallest visible text of `fig` in CSS px once the figure is scaled to `shown_px` (a phone's column),
+    and that text.
+
+    The figure is saved with a tight bounding box, so its displayed width is that box's; a figure narrower than
+    `shown_px` is not enlarged.
+    """
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    width_px = (fig.get_tightbbox(renderer).width + 2 * PAD_INCHES) * CSS_PX_PER_INCH
+    scale = min(1.0, shown_px / width_px)
+    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()
+             and t.get_window_extent(renderer).width > 0]
+    if not texts:
+        return float("inf"), ""
+    smallest = min(texts, key=lambda t: t.get_fontsize())
+    return smallest.get_fontsize() * CSS_PX_PER_INCH / 72 * scale, smallest.get_text()
+
+
+def show(fig, fmt: str = "svg", dpi: int = 120, phone: str = "fit"):
     """Display `fig` in a notebook as an image and close it.
 
     Works whatever matplotlib backend the kernel uses (the book is built with MPLBACKEND=Agg, under which
     `plt.show()` displays nothing), and closing the figure prevents a second copy from the inline backend.
+    Raises IllegibleFigure when the figure's smallest text would be unreadable on a phone: with phone="fit" (plots)
+    once the figure is scaled to the column (draw fewer panels per row, or larger type); with phone="scroll" (dense
+    diagrams, whose image has the class SCROLL_CLASS) at SCROLL_MIN_WIDTH_PX.
     """
     import io
 
     from IPython.display import SVG, Image, display
 
+    if phone not in {"fit", "scroll"}:
+        raise ValueError("phone must be 'fit' or 'scroll'")
+    shown_px = PHONE_COLUMN_PX if phone == "fit" else SCROLL_MIN_WIDTH_PX
+    size, text = phone_text_px(fig, shown_px)
+    if size < MIN_PHONE_TEXT_PX:
+        plt.close(fig)
+        raise IllegibleFigure(
+            f"the text {text!r} would be {size:.1f} CSS px on a phone (figure shown {shown_px} px wide; at least "
+            f"{MIN_PHONE_TEXT_PX} needed): make the figure narrower (panels in a column) or its type larger")
     buffer = io.BytesIO()
-    fig.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight")
+    fig.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight", pad_inches=PAD_INCHES)
     plt.close(fig)
     data = buffer.getvalue()
     display(SVG(data) if fmt == "svg" else Image(data))

@@ -1,18 +1,129 @@
-"""Feedback without the hidden tests' source: a preprocessor for `nbgrader generate_feedback`.
+"""What students get back from `nbgrader generate_feedback`: nbgrader preprocessors and the feedback page's template.
 
 nbgrader's feedback shows each autograded cell as it ran, hidden tests included, and tracebacks quote their
-lines. In a cell that held hidden tests this keeps what the student needs, the visible part and the error's
-message (which says which case, step and element failed), and drops the hidden source and traceback frames.
+lines. In a cell that held hidden tests `HideHiddenTests` keeps what the student needs, the visible part and the
+error's message (which says which case, step and element failed), and drops the hidden source and traceback frames.
 Set `c.HideHiddenTests.enabled = False` in nbgrader_config.py to show everything.
+
+`FeedbackForStudents` makes the page readable anywhere and safe to open: it names each graded cell after its
+grade_id ("lstm_step — visible tests"), removes the instructor's paths (course root, virtual environment, Python's
+installation) from outputs and tracebacks, turns what student code displayed as HTML, JavaScript, SVG or Markdown into
+plain text (nbconvert escapes text; a printed `<script>` shows as text), escapes HTML in students' written answers,
+and puts MathJax 3 (from the pinned sphinx-mathjax-offline package, SVG output: no font files) and the course's
+style (long messages wrap) into the page itself: nbgrader's `release_feedback` hands back the HTML file alone.
+The template (feedback_templates/course_feedback) replaces nbgrader's CDN MathJax 2 and puts the names in place.
 """
 from __future__ import annotations
+
+import html
+import os
+import re
+import sys
+import sysconfig
+from functools import cache
+from pathlib import Path
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
 from autograder.grading.release import SECRET_BLOCK
+from autograder.layout import ROOT
 
 PLACEHOLDER = "# (hidden tests: their source is not shown; the result and the message below are)"
+
+# nbconvert's template settings for the feedback page (nbgrader_config.py sets them on HTMLExporter).
+TEMPLATE_NAME = "course_feedback"
+TEMPLATE_FILE = "feedback_page.html.j2"   # not index.html.j2: it extends nbgrader's, found next on the path
+
+
+def template_dirs() -> list[str]:
+    """nbgrader's template folder (the page extends its feedback template) and the course's."""
+    import nbgrader
+    nbgrader_templates = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
+    return [str(nbgrader_templates), str(Path(__file__).parent / "feedback_templates")]
+
+
+MATHJAX = "tex-svg.js"    # MathJax 3, TeX in, SVG out: one self-contained script, no fonts to fetch
+# Kinds of output a browser would run or render as markup: shown as their text instead.
+SAFE_MIME = {"text/plain", "image/png", "image/jpeg"}
+STYLE = """
+/* Long messages and tracebacks wrap instead of scrolling sideways. */
+div.output_subarea pre, div.output_text pre, div.output_area pre, div.output_stderr pre, div.output_error pre {
+  white-space: pre-wrap; overflow-wrap: anywhere; word-break: normal;
+}
+div.input_area pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+mjx-container[display="true"] { max-width: 100%; overflow-x: auto; overflow-y: hidden; }
+"""
+MATHJAX_CONFIG = """
+window.MathJax = {
+  tex: {inlineMath: [["$", "$"], ["\\\\(", "\\\\)"]], displayMath: [["$$", "$$"], ["\\\\[", "\\\\]"]],
+        processEscapes: true, processEnvironments: true},
+  svg: {fontCache: "global"},
+  options: {ignoreHtmlClass: "tex2jax_ignore", processHtmlClass: "tex2jax_process"}
+};
+"""
+
+
+def mathjax_path() -> Path:
+    """MathJax 3's TeX-to-SVG script as the pinned sphinx-mathjax-offline package ships it (the site serves the
+    same release)."""
+    import importlib.util
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("sphinx-mathjax-offline is not installed (pinned in requirements.txt): no local MathJax")
+    return Path(spec.origin).parent / "static" / "mathjax" / MATHJAX
+
+
+@cache
+def page_head() -> str:
+    """What the feedback page's head gets: the course's style, MathJax's configuration and MathJax itself."""
+    # Only "</script" would end the inline script early (a blanket "</" escape would break MathJax's regexes).
+    script = re.sub(r"</(script)", r"<\\/\1", mathjax_path().read_text(encoding="utf-8"), flags=re.IGNORECASE)
+    return (f"<style type=\"text/css\">{STYLE}</style>\n<script>{MATHJAX_CONFIG}</script>\n"
+            f"<script>{script}</script>")
+
+
+def cell_title(grade_id: str) -> str:
+    """A graded cell's name in words: `test_lstm_step_visible` -> "lstm_step — visible tests"."""
+    match = re.fullmatch(r"test_(.+)_(visible|hidden)", grade_id)
+    if match:
+        return f"{match.group(1)} \N{EM DASH} {match.group(2)} tests"
+    return f"{grade_id} \N{EM DASH} your answer"
+
+
+@cache
+def _private_prefixes(course: str) -> tuple[str, ...]:
+    """Folders whose names must not reach students, longest first (a nested one is replaced before its parent)."""
+    found = {str(ROOT), course, sys.prefix, sys.base_prefix, sys.exec_prefix}
+    found |= {path for key, path in sysconfig.get_paths().items() if key in {"purelib", "platlib", "stdlib"}}
+    found = {p.rstrip("/") for p in found if p and p not in {"/", ""}}
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+# Any other installation's packages folder (a second virtual environment, a system Python's).
+_PACKAGES = re.compile(r"(?:/[^\s/'\"():]+)+/(?:site|dist)-packages/")
+_PYTHON_LIB = re.compile(r"(?:/[^\s/'\"():]+)+/lib/python3\.\d+/")
+# The course package wherever the grader's kernel imported it from (another checkout, an editable install).
+_COURSE_PACKAGE = re.compile(r"(?:/[^\s/'\"():]+)+/(?=autograder/)")
+
+
+def strip_paths(text: str, course: str | None = None) -> str:
+    """`text` with the instructor's absolute paths shortened: the course's files to their path in the course
+    (`autograder/checks.py`), installed packages' to their path in site-packages (`numpy/...`), Python's to its
+    library's."""
+    for prefix in _private_prefixes(course or os.getcwd()):
+        for variant in (prefix + "/site-packages/", prefix + "/"):
+            text = text.replace(variant, "")
+        text = text.replace(prefix, ".")
+    return _COURSE_PACKAGE.sub("", _PYTHON_LIB.sub("", _PACKAGES.sub("", text)))
+
+
+def _as_text(data: dict) -> str:
+    """The text a student would have seen for an output that will not be rendered as markup."""
+    if "text/plain" in data:
+        return data["text/plain"]
+    return next((value for key, value in data.items() if key.startswith("text/") or key.endswith(("json", "xml"))),
+                "(an output that is not shown in feedback)")
 
 
 class HideHiddenTests(NbGraderPreprocessor):
@@ -26,3 +137,41 @@ class HideHiddenTests(NbGraderPreprocessor):
             if out.get("output_type") == "error":
                 out["traceback"] = [f"{out.get('ename')}: {out.get('evalue')}"]
         return cell, resources
+
+
+class FeedbackForStudents(NbGraderPreprocessor):
+    """Names, paths, escaping and the page's head (see the module's docstring). Runs after nbconvert's
+    CSSHTMLHeaderPreprocessor."""
+
+    def preprocess(self, nb, resources):
+        resources.setdefault("course_feedback", {})["head"] = page_head()
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") or meta.get("task"):
+            cell.metadata["course_feedback"] = {"title": cell_title(meta.get("grade_id", ""))}
+        if cell.cell_type == "markdown" and (meta.get("solution") or meta.get("task")):
+            cell.source = html.escape(cell.source, quote=False)        # a student's answer is text, not markup
+        for out in cell.get("outputs", []):
+            self._clean_output(out)
+        return cell, resources
+
+    @staticmethod
+    def _clean_output(out) -> None:
+        kind = out.get("output_type")
+        if kind == "stream":
+            out["text"] = strip_paths(out.get("text", ""))
+        elif kind == "error":
+            out["evalue"] = strip_paths(out.get("evalue", ""))
+            out["traceback"] = [strip_paths(line) for line in out.get("traceback", [])]
+        elif kind in {"display_data", "execute_result"}:
+            data = out.get("data", {})
+            if set(data) - SAFE_MIME:
+                text = _as_text(data)
+                for key in list(data):
+                    if key not in SAFE_MIME:
+                        del data[key]
+                data["text/plain"] = text
+            if "text/plain" in data:
+                data["text/plain"] = strip_paths(data["text/plain"])

@@ -12,13 +12,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The widths every page is read at: a phone (an iPhone 12 to 15 is 390 CSS px wide) and a desktop window.
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
+DESKTOP_WIDTH = 1280
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 # Headless, as root in a container, and silent on the network: no sync, updates or background fetches, so the
 # only requests the browser makes are the ones the pages make.
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--window-size=1280,900", "--hide-scrollbars"]
+         "--disable-dev-shm-usage", f"--window-size={DESKTOP_WIDTH},900", "--hide-scrollbars"]
 PAGE_TIMEOUT_S = 30
 
 
@@ -152,6 +155,75 @@ return {
 """
 
 
+# How the page is laid out at the current width: whether anything makes it wider than the viewport, which display
+# equations and tables stick out of the text column without a scroll box of their own, the images' alt texts, the
+# visible text that shows a literal backslash before an underscore (an escape that went through), and the header's
+# download menu.
+_LAYOUT = r"""
+const article = document.querySelector("article.bd-article") || document.querySelector("article") || document.body;
+const column = article.getBoundingClientRect();
+// The nearest box that scrolls sideways, from `el` up to (not including) the text column; the theme makes the whole
+// column scroll, which is what must not happen.
+const scrollBox = (el) => {
+  for (let a = el; a && a !== article && a !== document.body; a = a.parentElement) {
+    if (["auto", "scroll"].includes(getComputedStyle(a).overflowX)) return a;
+  }
+  return null;
+};
+const describe = (el) => (el.closest("[id]")?.id ? "#" + el.closest("[id]").id + " " : "")
+  + el.textContent.replace(/\s+/g, " ").trim().slice(0, 60);
+const sticksOut = (box) => box.right > column.right + 1 || box.left < column.left - 1;
+const overflowing = (items, inner) => items.map((el) => {
+  const content = inner(el);
+  const box = content.getBoundingClientRect();
+  if (!sticksOut(box)) return null;
+  // Fine when some box around it scrolls sideways and itself fits the column (a table's container, say).
+  for (let s = scrollBox(content); s; s = scrollBox(s.parentElement)) {
+    if (!sticksOut(s.getBoundingClientRect())) return null;
+  }
+  return {what: describe(el), width: Math.round(box.width), column: Math.round(column.width)};
+}).filter((x) => x);
+const visibleText = [document.body.innerText,
+  ...[...document.querySelectorAll("mjx-assistive-mml mtext, mjx-assistive-mml mi")].map((el) => el.textContent)];
+return {
+  width: arguments[0],
+  inner_width: window.innerWidth,    // on a phone the browser widens the layout viewport to fit a too-wide page
+  scroll_width: document.documentElement.scrollWidth,
+  wide_elements: [...document.querySelectorAll("body *")].filter((el) => {
+      const box = el.getBoundingClientRect();
+      return box.width > 0 && box.right > arguments[0] + 1 && !scrollBox(el.parentElement)
+        && getComputedStyle(el).position !== "fixed"
+        && !el.closest(".bd-sidebar-primary, .bd-sidebar-secondary, dialog, mjx-assistive-mml");
+    }).slice(0, 5).map((el) => el.tagName.toLowerCase() + "." + [...el.classList].join(".") + " "
+                              + Math.round(el.getBoundingClientRect().right) + "px"),
+  math_overflow: overflowing([...article.querySelectorAll("mjx-container")],
+                             (el) => el.querySelector("mjx-math") || el),
+  table_overflow: overflowing([...article.querySelectorAll("table")], (el) => el),
+  images: [...document.querySelectorAll("img")].map((img) => ({src: img.getAttribute("src") || "",
+      alt: img.getAttribute("alt"), width: Math.round(img.getBoundingClientRect().width),
+      natural_width: img.naturalWidth})),
+  backslashes: visibleText.flatMap((text) => text.match(/.{0,30}\\_.{0,30}/g) || []),
+  header_downloads: [...document.querySelectorAll(".dropdown-download-buttons a[href]")]
+                      .map((a) => new URL(a.getAttribute("href"), document.baseURI).href),
+};
+"""
+
+
+@contextmanager
+def phone_width(driver):
+    """Emulate a phone (390 CSS px, touch, its viewport meta honoured) inside the block; the desktop after."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+    try:
+        yield
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def layout(driver, width: int = DESKTOP_WIDTH) -> dict:
+    """How the page now loaded is laid out in a window `width` CSS px wide (see _LAYOUT)."""
+    return driver.execute_script(_LAYOUT, width)
+
+
 @dataclass
 class PageVisit:
     """What the browser saw on one page."""
@@ -162,6 +234,7 @@ class PageVisit:
     failed_requests: list[str] = field(default_factory=list)
     math_wait_error: str | None = None
     seconds: float = 0.0
+    layout: dict = field(default_factory=dict)
 
 
 def _network(driver) -> tuple[list[str], list[str]]:
@@ -194,7 +267,8 @@ def visit(driver, base_url: str, path: str) -> PageVisit:
     report = driver.execute_script(_REPORT)
     requests, failed = _network(driver)
     return PageVisit(path=path, report=report, console=driver.get_log("browser"), requests=requests,
-                     failed_requests=failed, math_wait_error=wait_error, seconds=time.monotonic() - start)
+                     failed_requests=failed, math_wait_error=wait_error, seconds=time.monotonic() - start,
+                     layout=layout(driver))
 
 
 def wait_for_download(directory: Path, name: str, timeout_s: float = 20) -> Path | None:

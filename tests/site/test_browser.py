@@ -1,14 +1,19 @@
 """The website as readers see it, in a real headless browser (Debian's chromium, see tests/helpers/browser.py) reading
 the built site from a loopback server: on every page math renders from the site itself, links, images and figures
-resolve, the console stays clean and titles are clean; every written chapter opens with what it teaches and needs,
-ends with its notebook and a "check yourself" list, and its download link yields the student notebook; search finds
-the chapters; equations are referenced across chapters; the bibliography and the preface's glossary hold what the
-course promises. Chapter pages that are still stubs get only the page-level checks, and say so."""
+resolve, the console stays clean and titles are clean; every page reads on a phone (390 px) as on a desktop: it
+never scrolls sideways as a whole, equations and tables stay in the column or scroll in their own box, every image
+has alt text that describes it, and no escape shows as a literal backslash; every written chapter opens with what it
+teaches and needs, ends with its notebook and a "check yourself" list, its download link and the header's download
+menu yield the student notebook (and a zip of its folder); search finds the chapters; equations are referenced
+across chapters; the bibliography and the preface's glossary hold what the course promises. Chapter pages that are
+still stubs get only the page-level checks, and say so. One browser session reads both widths."""
 from __future__ import annotations
 
+import io
 import re
 import urllib.error
 import urllib.request
+import zipfile
 from functools import cache
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
@@ -81,6 +86,18 @@ def driver(tmp_path_factory, downloads):
 def visits(site, base_url, driver) -> dict[str, browser.PageVisit]:
     """Every page of the built site, loaded once in the browser (math typeset, logs and requests recorded)."""
     return {page: browser.visit(driver, base_url, page) for page in PAGES}
+
+
+@pytest.fixture(scope="session")
+def phone_layouts(visits, base_url, driver) -> dict[str, dict]:
+    """Every page laid out at a phone's width (after the desktop visits, in the same browser)."""
+    layouts = {}
+    with browser.phone_width(driver):
+        for page in PAGES:
+            driver.get(base_url + page)
+            driver.execute_async_script(browser._WAIT_FOR_MATH, browser.PAGE_TIMEOUT_S * 1000)
+            layouts[page] = browser.layout(driver, browser.PHONE["width"])
+    return layouts
 
 
 @cache
@@ -185,6 +202,50 @@ def test_figures_and_images_are_displayed(visits, page):
         assert named <= shown, f"{page}: figures named in the source but not shown: {sorted(named - shown)}"
 
 
+# ------------------------------------------------------------------------------ every page, phone and desktop
+
+def _both_widths(visits, phone_layouts, page) -> dict[str, dict]:
+    return {f"desktop ({browser.DESKTOP_WIDTH} px)": visits[page].layout,
+            f"phone ({browser.PHONE['width']} px)": phone_layouts[page]}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_fits_the_width(visits, phone_layouts, page):
+    """Nothing makes the page scroll sideways as a whole; a display or inline equation and a table either fit the
+    text column or scroll inside a box of their own that does."""
+    problems = []
+    for width, layout in _both_widths(visits, phone_layouts, page).items():
+        if layout["scroll_width"] > layout["width"] or layout["inner_width"] > layout["width"]:
+            problems.append(f"{width}: the page is {max(layout['scroll_width'], layout['inner_width'])} px wide, "
+                            f"wider than the window; too wide: {layout['wide_elements']}")
+        problems += [f"{width}: equation {m['what']!r} ({m['width']} px) sticks out of the {m['column']} px column "
+                     f"without a scroll box" for m in layout["math_overflow"]]
+        problems += [f"{width}: table {m['what']!r} ({m['width']} px) sticks out of the {m['column']} px column "
+                     f"without a scroll box" for m in layout["table_overflow"]]
+    assert not problems, f"{page}:\n" + "\n".join(problems)
+
+
+_FILE_NAME = re.compile(r"(^|/)[\w.-]+\.(svg|png|jpe?g|gif|webp)$|^[0-9a-f]{16,}", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_images_have_descriptive_alt_text(visits, page):
+    """Every image says what it shows: alt text of a few words, not its file name (myst-nb's default)."""
+    bad = [f"{img['src']}: alt {img['alt']!r}" for img in visits[page].layout["images"]
+           if not img["alt"] or _FILE_NAME.search(img["alt"].strip()) or len(img["alt"].split()) < 5]
+    assert not bad, (f"{page}: images without a description (give a figure cell `mystnb: image: alt:` in its "
+                     f"metadata):\n" + "\n".join(bad))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_literal_backslash_before_an_underscore(visits, page):
+    """An escaped underscore (`\\_` in a code span or in \\text{}) shows its backslash: none may be visible."""
+    shown = visits[page].layout["backslashes"]
+    assert not shown, f"{page}: visible text shows a literal backslash: {shown[:5]}"
+
+
+# ------------------------------------------------------------------------------------------ titles
+
 @pytest.mark.parametrize("page", PAGES)
 def test_title_is_clean(visits, page):
     report = visits[page].report
@@ -257,6 +318,27 @@ def test_download_link_yields_the_student_notebook(visits, driver, base_url, dow
         f"{chapter}: the downloaded notebook is not byte-equal to exercises/{chapter}/{chapter}.ipynb")
     leaks = release.leaks_in_text(got.read_text(), release.secret_lines())
     assert not leaks, f"{chapter}: the downloaded notebook contains solution or hidden-test text: {leaks[:5]}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_header_download_offers_the_exercise_notebook(visits, base_url, chapter):
+    """The page header's download menu offers the chapter's student notebook and a zip of its exercise folder, not
+    the page's Markdown source."""
+    skip_stub(chapter)
+    offered = visits[f"book/{chapter}.html"].layout["header_downloads"]
+    notebooks = [url for url in offered if url.endswith(f"/{chapter}.ipynb")]
+    zips = [url for url in offered if url.endswith(f"/{chapter}.zip")]
+    assert notebooks and zips, f"{chapter}: the header's download menu offers {offered}, not the notebook and zip"
+    assert not [url for url in offered if url.endswith(".md")], f"{chapter}: the header still offers {offered}"
+    student = ROOT / "exercises" / chapter / f"{chapter}.ipynb"
+    with urllib.request.urlopen(notebooks[0], timeout=10) as response:
+        assert response.read() == student.read_bytes(), f"{chapter}: the header's notebook is not the release"
+    with urllib.request.urlopen(zips[0], timeout=10) as response:
+        archive = zipfile.ZipFile(io.BytesIO(response.read()))
+    folder = ROOT / "exercises" / chapter
+    expected = sorted(f"{chapter}/{p.relative_to(folder).as_posix()}" for p in folder.rglob("*") if p.is_file())
+    assert sorted(archive.namelist()) == expected, f"{chapter}: the zip holds {archive.namelist()}, not {expected}"
+    assert archive.read(f"{chapter}/{chapter}.ipynb") == student.read_bytes()
 
 
 def _search(driver, base_url, query: str) -> list[str]:
@@ -362,10 +444,19 @@ SHOTS = {  # two pages a reader meets first, at a place with math, a table and a
 }
 
 
+@pytest.mark.parametrize("width", ["desktop", "phone"])
 @pytest.mark.parametrize("name", SHOTS)
-def test_screenshot(driver, base_url, visits, name):
-    """Kept as artefacts in _build/screenshots/: the place shown is on screen, its math typeset, its figure loaded."""
-    page, anchor = SHOTS[name]
+def test_screenshot(driver, base_url, visits, name, width):
+    """Kept as artefacts in _build/screenshots/ (NAME-desktop.png, NAME-phone.png at 390 px): the place shown is on
+    screen, its math typeset, its figure loaded."""
+    if width == "phone":
+        with browser.phone_width(driver):
+            _screenshot(driver, base_url, name.replace(".png", "-phone.png"), *SHOTS[name])
+    else:
+        _screenshot(driver, base_url, name.replace(".png", "-desktop.png"), *SHOTS[name])
+
+
+def _screenshot(driver, base_url, name: str, page: str, anchor: str) -> None:
     driver.get(base_url + page)
     error = driver.execute_async_script(browser._WAIT_FOR_MATH, browser.PAGE_TIMEOUT_S * 1000)
     assert error is None, error

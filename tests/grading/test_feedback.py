@@ -1,0 +1,162 @@
+"""Feedback returned to students, from one small graded course (chapter 1; three students): every graded cell is
+named, the instructor's paths are gone, what student code printed or displayed is escaped (issue 14's `<script>`),
+long messages wrap, and the math is typeset offline by the MathJax 3 the page carries (checked in a real browser
+when one is installed). Unit tests for the pieces (names, paths, escaping) need no grading run."""
+from __future__ import annotations
+
+import html
+import re
+import sysconfig
+
+import nbformat
+import pytest
+
+from autograder.grading import course_folder, feedback
+from autograder.grading.autograde import grade
+from autograder.grading.demo import sample_notebook
+from autograder.grading.samples import Sample
+from autograder.layout import ROOT
+
+CHAPTER = "elman_jordan"
+
+SHOUTY_STEP = '''
+def elman_step(X_t, H_prev, W_xh, W_hh, b_h):
+    return np.tanh(X_t @ W_xh + H_prev @ W_hh + b_h)
+
+from IPython.display import HTML, Javascript, display
+print("<script>alert('printed')</script>")
+display(HTML("<script>alert('displayed')</script><b>bold</b>"))
+display(Javascript("alert('javascript')"))
+'''
+
+WRONG_STEP = '''
+def elman_step(X_t, H_prev, W_xh, W_hh, b_h):
+    return np.tanh(X_t @ W_xh + b_h)           # the recurrent term is missing
+
+np.linalg.inv(np.zeros((2, 2)))               # an error raised inside numpy: its traceback names numpy's files
+'''
+
+
+@pytest.fixture(scope="module")
+def feedback_pages(tmp_path_factory) -> dict[str, str]:
+    """Grade three students of chapter 1 with the course's command; their feedback pages' HTML by student."""
+    out = tmp_path_factory.mktemp("feedback")
+    course = course_folder.make_course(out / "course", [CHAPTER])
+    samples = {"correct": Sample("right"),
+               "shouty": Sample("prints and displays markup", cells={"elman_step": SHOUTY_STEP}),
+               "wrong": Sample("forgets the recurrent term", cells={"elman_step": WRONG_STEP})}
+    course_folder.add_students(course, sorted(samples))
+    for student, sample in samples.items():
+        path = out / f"{student}.ipynb"
+        nbformat.write(sample_notebook(CHAPTER, sample), path)
+        course_folder.submit(course, student, CHAPTER, path)
+    grade(course, [CHAPTER], workers=2, timeout=30, log=lambda *a: None, report=False)
+    pages = {student: (course / "feedback" / student / CHAPTER / f"{CHAPTER}.html") for student in samples}
+    missing = [str(p) for p in pages.values() if not p.is_file()]
+    assert not missing, f"no feedback written: {missing}"
+    not_run = [s for s, page in pages.items() if "the notebook could not be run" in page.read_text()]
+    assert not not_run, f"the grader could not run the notebooks of {not_run}: the feedback has nothing to check"
+    return {"course": str(course), **{student: page.read_text() for student, page in pages.items()}}
+
+
+# ------------------------------------------------------------------------------------------- the pieces
+
+def test_cell_titles_name_the_exercise_and_the_kind_of_test():
+    assert feedback.cell_title("test_lstm_step_visible") == "lstm_step \N{EM DASH} visible tests"
+    assert feedback.cell_title("test_count_params_hidden") == "count_params \N{EM DASH} hidden tests"
+    assert feedback.cell_title("elman_step") == "elman_step \N{EM DASH} your answer"
+
+
+def test_strip_paths_keeps_the_file_and_line_but_not_the_folders(tmp_path):
+    purelib = sysconfig.get_paths()["purelib"]
+    text = (f"File {ROOT}/autograder/checks.py:106, in check_close\n"
+            f"File /srv/another/checkout/autograder/cases/lstm.py:7\n"
+            f"File {purelib}/numpy/linalg/_linalg.py:104\n"
+            f"File /home/someone/other-venv/lib/python3.11/site-packages/torch/nn/modules/module.py:12\n"
+            f"open('{tmp_path}/course/gradebook.db')")
+    clean = feedback.strip_paths(text, course=str(tmp_path / "course"))
+    assert "autograder/checks.py:106" in clean and "numpy/linalg/_linalg.py:104" in clean
+    assert "File autograder/cases/lstm.py:7" in clean
+    assert "torch/nn/modules/module.py:12" in clean and "gradebook.db" in clean
+    for private in (str(ROOT), purelib, "site-packages", "/home/someone", "/srv/another", str(tmp_path)):
+        assert private not in clean, f"{private} left in {clean!r}"
+
+
+def test_markup_output_becomes_text():
+    out = nbformat.v4.new_output("display_data", data={"text/html": "<script>x()</script>",
+                                                        "application/javascript": "x()"})
+    feedback.FeedbackForStudents._clean_output(out)
+    assert set(out["data"]) == {"text/plain"} and out["data"]["text/plain"] == "<script>x()</script>"
+
+
+# -------------------------------------------------------------------------------- a graded course's pages
+
+def test_each_graded_cell_is_named_with_its_score(feedback_pages):
+    page = feedback_pages["correct"]
+    contents = re.findall(r'<li><a href="#([\w-]+)">([^<]+)</a> \(Score: ([\d.]+) / ([\d.]+)\)</li>', page)
+    assert contents, "the feedback page has no list of graded cells with scores"
+    for grade_id, title, _score, _points in contents:
+        assert title == feedback.cell_title(grade_id), f"{grade_id} is listed as {title!r}"
+    assert "elman_step \N{EM DASH} visible tests" in page and "elman_step \N{EM DASH} hidden tests" in page
+    assert ">Test cell<" not in page and "Grade cell: <code>" not in page
+
+
+def test_printed_and_displayed_markup_is_escaped(feedback_pages):
+    """Issue 14: a `<script>` that student code prints or displays shows as text; nothing of it runs."""
+    page = feedback_pages["shouty"]
+    for raw in ("<script>alert('printed')</script>", "<script>alert('displayed')</script>", "<b>bold</b>"):
+        assert raw not in page, f"{raw!r} reached the feedback page as markup"
+    body = page.split("</head>", 1)[1]
+    assert "<script>alert('printed')</script>" in html.unescape(re.sub(r"<[^>]+>", "", body)), (
+        "the printed <script> is not shown as text")
+    assert "<script" not in body.lower(), "a script tag reached the page's body"
+    assert "application/javascript" not in page
+
+
+def test_no_instructor_paths(feedback_pages):
+    purelib = sysconfig.get_paths()["purelib"]
+    page = feedback_pages["wrong"]
+    assert "LinAlgError" in page, "the numpy error expected in this student's feedback is missing"
+    for private in (str(ROOT), purelib, "site-packages", feedback_pages["course"]):
+        assert private not in page, f"the feedback shows the instructor's path {private}"
+    shown = html.unescape(re.sub(r"<[^>]+>", "", page.split("</head>", 1)[1]))
+    absolute = re.findall(r"File /\S+", shown)
+    assert not absolute, f"tracebacks in the feedback name absolute paths: {absolute[:3]}"
+
+
+def test_math_and_style_are_inline_without_a_cdn(feedback_pages):
+    page = feedback_pages["correct"]
+    head = page.split("</head>", 1)[0]
+    assert not re.search(r"<(script|link)\b[^>]*\b(src|href)=\"(https?:)?//", page), "the page loads from the web"
+    assert "cdnjs" not in page and "MathJax.Hub" not in page, "nbconvert's MathJax 2 from a CDN is still there"
+    assert "window.MathJax" in head and feedback.mathjax_path().read_text()[:300] in head
+    assert "white-space: pre-wrap" in head, "long messages would not wrap"
+
+
+def test_math_typesets_offline_in_a_browser(feedback_pages, tmp_path):
+    from tests.helpers import browser
+    reason = browser.missing_reason()
+    if reason:
+        pytest.skip(reason)
+    page = tmp_path / "feedback.html"
+    page.write_text(feedback_pages["wrong"])
+    driver = browser.start_chrome(tmp_path / "profile", tmp_path / "downloads")
+    try:
+        driver.get(page.as_uri())
+        state = driver.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            const wait = (n) => (window.MathJax && MathJax.startup && MathJax.startup.promise)
+                ? MathJax.startup.promise.then(() => done({version: MathJax.version,
+                      typeset: document.querySelectorAll("mjx-container").length,
+                      errors: document.querySelectorAll("mjx-merror").length,
+                      raw: document.body.innerText.includes("$$"),
+                      wide: document.documentElement.scrollWidth > innerWidth}))
+                : n > 0 ? setTimeout(() => wait(n - 1), 100) : done(null);
+            wait(100);""")
+        # The browser's own pages (chrome://) are not the feedback's; anything over the network would be.
+        requests = [r for r in browser._network(driver)[0] if r.startswith(("http:", "https:", "ws:", "wss:"))]
+    finally:
+        driver.quit()
+    assert state is not None, "MathJax did not start in the feedback page"
+    assert state["version"].startswith("3.") and state["typeset"] > 0 and not state["errors"], state
+    assert not requests, f"the feedback page made network requests: {requests}"
