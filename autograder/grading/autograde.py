@@ -1,7 +1,7 @@
 """The instructor's grading command: nbgrader's autograde, with student code in a sandbox, in parallel, and checked.
 
     python -m autograder.grading.autograde [CHAPTER ...] [--course DIR] [--workers N] [--timeout S] [--student ID ...]
-                               [--show-hidden-tests] [--no-feedback]
+                               [--show-hidden-tests] [--no-feedback] [--scheduler tcp://HOST:8786] [--db URL]
 
 It follows nbgrader's own Autograde step for step, with nbgrader's preprocessors and its gradebook
 (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells with add_missing_cells, CheckCellMetadata; then
@@ -16,8 +16,10 @@ LimitOutput, SaveAutoGrades, AssignLatePenalties), and changes three things:
   the database lock; invalid notebooks get a graded zero; the export lists the whole roster, missing ones marked;
   the course's files (config, sources, release) are hashed before and after and any change is reported.
 
-Notebooks are executed `--workers` at a time (one worker per student: a student's chapters run one after the
-other), and everything else runs in a fixed order, so the results equal a sequential run's.
+Notebooks are executed `--workers` at a time on this machine, or by the workers of the Dask cluster at
+`--scheduler` (`autograder.grading.cluster`: the same job function either way, a notebook's result recorded once),
+and everything else runs in a fixed order, so the results equal a sequential run's. The gradebook is nbgrader's
+`CourseDirectory.db_url` (`autograder.grading.gradebook_db`: SQLite by default, PostgreSQL by config or `--db`).
 Outputs: autograded/ and feedback/ (nbgrader's), grading/<chapter>/<student>.json (scores and reasons),
 grading/grades.csv, and the class report grading/report.{md,csv,png}.
 """
@@ -28,13 +30,12 @@ import csv
 import hashlib
 import json
 import os
-import queue
 import shutil
 import sqlite3
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -55,7 +56,7 @@ from nbgrader.utils import parse_utc
 from sqlalchemy.exc import OperationalError
 from traitlets.config import Config
 
-from autograder.grading import missing_steps, policy, sandbox
+from autograder.grading import cluster, gradebook_db, missing_steps, policy, sandbox
 from autograder.grading.release import nbgrader
 from autograder.grading.results import CellResult, StudentResult, error_reason
 from autograder.layout import ROOT
@@ -142,8 +143,12 @@ def private_paths(course: Path) -> list[Path]:
 def with_gradebook(db_url: str, fn, wait_s: float = 300.0):
     """Run fn(gb) in a gradebook session; while another process holds the database lock, wait and retry."""
     def session():
-        with Gradebook(db_url) as gb:
+        gb = Gradebook(db_url)
+        try:
             return fn(gb)
+        finally:
+            gb.close()
+            gb.engine.dispose()     # each session's engine holds connections: a server would run out of them
     return retry_locked(session, wait_s)
 
 
@@ -275,6 +280,43 @@ def execute(job: Job, run_dir: Path, slot: int, timeout: int, memory_mb: int, ex
         job.notes += [f"kernel: {e}" for e in job.executed.metadata.get("autograder", {}).get("events", [])]
 
 
+def notebook_job(job: Job, timeout: int, memory_mb: int, extra_files: list[Path]) -> dict:
+    """What a worker needs to run one sanitized notebook, as plain data (it reads nothing of the course folder)."""
+    return {"id": f"{job.chapter}/{job.student}", "student": job.student, "chapter": job.chapter,
+            "notebook": nbformat.writes(job.nb), "extra": {f.name: f.read_bytes() for f in extra_files},
+            "timeout": timeout, "memory_mb": memory_mb}
+
+
+_protected = False
+
+
+def run_notebook_job(payload: dict) -> dict:
+    """The unit of work a worker runs (a local thread or a Dask worker): one notebook, in a sandbox slot of that
+    machine. Returns the executed notebook and notes as plain data, which only the coordinator records."""
+    global _protected
+    problems = cluster.preflight_problems()
+    if problems:
+        return {"id": payload["id"], "preflight": problems}
+    if not _protected:          # on a worker machine, its own checkout's private parts
+        sandbox.protect(private_paths(ROOT))
+        _protected = True
+    job = Job(payload["student"], payload["chapter"], Path(payload["chapter"]),
+              nb=nbformat.reads(payload["notebook"], as_version=4))
+    run_dir = sandbox.SANDBOX_BASE / f"job-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    try:
+        (run_dir / "extra").mkdir(parents=True)
+        extra = []
+        for name, data in payload["extra"].items():
+            extra.append(run_dir / "extra" / Path(name).name)
+            extra[-1].write_bytes(data)
+        with cluster.sandbox_slot() as slot:
+            execute(job, run_dir, slot, payload["timeout"], payload["memory_mb"], extra)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    return {"id": payload["id"], "executed": nbformat.writes(job.executed), "notes": job.notes,
+            "worker": cluster.worker_name()}
+
+
 def finish(job: Job, course: Path, db_url: str) -> None:
     """Trusted post-processing: rules, stderr, then nbgrader's LimitOutput/SaveAutoGrades/AssignLatePenalties."""
     nb = job.executed
@@ -375,9 +417,10 @@ def write_outcome(course: Path, outcome: Outcome) -> None:
     (folder / f"{outcome.student}.json").write_text(json.dumps(asdict(outcome), indent=1))
 
 
-def export_roster_csv(course: Path, outcomes: dict[str, dict[str, Outcome]], path: Path) -> Path:
+def export_roster_csv(course: Path, outcomes: dict[str, dict[str, Outcome]], path: Path,
+                      db_url: str | None = None) -> Path:
     """nbgrader's export columns for every (roster student, chapter), plus status and the reasons."""
-    db_url = f"sqlite:///{course / 'gradebook.db'}"
+    db_url = db_url or gradebook_db.db_url(course)
     rows = []
 
     def collect(gb):
@@ -410,18 +453,20 @@ def export_roster_csv(course: Path, outcomes: dict[str, dict[str, Outcome]], pat
 # ---------------------------------------------------------------- the run
 
 
-def submitted_chapters(course: Path) -> list[str]:
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        return sorted(a.name for a in gb.assignments)
+def submitted_chapters(course: Path, db_url: str) -> list[str]:
+    return with_gradebook(db_url, lambda gb: sorted(a.name for a in gb.assignments))
 
 
 def grade(course: Path, chapters: list[str] | None = None, students: list[str] | None = None, workers: int = 2,
           timeout: int = 30, memory_mb: int = sandbox.Limits.memory_bytes // 2**20, feedback: bool = True,
-          show_hidden: bool = False, report: bool = True, log=print) -> GradingRun:
+          show_hidden: bool = False, report: bool = True, log=print, scheduler: str | None = None,
+          db: str | None = None) -> GradingRun:
     started = time.monotonic()
     course = course.resolve()
-    db_url = f"sqlite:///{course / 'gradebook.db'}"
-    chapters = missing_steps.check(course, chapters, log)   # a skipped step: one line, no traceback
+    db_url = gradebook_db.db_url(course, db)
+    # A skipped step: one line, no traceback (waiting, as every gradebook access here, while another process
+    # holds the gradebook's lock).
+    chapters = retry_locked(lambda: missing_steps.check(course, chapters, log, db_url))
     before = course_hashes(course, [ROOT / "autograder"] if (ROOT / "autograder") not in course.parents else [])
     sandbox.protect(private_paths(course))
     slots = list(range(max(1, workers)))
@@ -439,7 +484,6 @@ def grade(course: Path, chapters: list[str] | None = None, students: list[str] |
             with_gradebook(db_url, lambda gb: gb.update_or_create_student(s))
             roster.append(s)
     wanted = sorted(set(roster) if students is None else set(students))
-    run_dir = Path(sandbox.SANDBOX_BASE) / f"run-{os.getpid()}-{int(time.time() * 1000)}"
     outcomes: dict[str, dict[str, Outcome]] = {c: {} for c in chapters}
     jobs: list[Job] = []
     for chapter in chapters:
@@ -454,30 +498,23 @@ def grade(course: Path, chapters: list[str] | None = None, students: list[str] |
             job = Job(student, chapter, path)
             sanitize(job, course, db_url, timeout, rules)
             jobs.append(job)
-    # Execute: one worker per student, so nobody is graded twice at once; slots hand out sandbox users.
-    by_student: dict[str, list[Job]] = {}
-    for job in jobs:
-        if not job.invalid:
-            by_student.setdefault(job.student, []).append(job)
-    free: queue.Queue[int] = queue.Queue()
-    for s in slots:
-        free.put(s)
+    # Execute: each notebook is a job of plain data, run by a local thread or a cluster's worker (each in a sandbox
+    # slot of its machine); the results come back here, once per notebook.
     src_dir = lambda ch: course / "solutions" / ch if (course / "solutions" / ch).exists() else course / "source" / ch
     extra = {ch: [p for p in src_dir(ch).glob("*") if p.is_file() and p.suffix != ".ipynb"] for ch in chapters}
-
-    def run_student(student_jobs: list[Job]) -> None:
-        slot = free.get()
-        try:
-            for job in student_jobs:
-                execute(job, run_dir, slot, timeout, memory_mb, extra[job.chapter])
-                log(f"  ran {job.chapter}/{job.student}")
-        finally:
-            free.put(slot)
-    try:
-        with ThreadPoolExecutor(max_workers=len(slots)) as pool:
-            list(pool.map(run_student, [by_student[s] for s in sorted(by_student)]))
-    finally:
-        shutil.rmtree(run_dir, ignore_errors=True)
+    runnable = {f"{j.chapter}/{j.student}": j for j in jobs if not j.invalid}
+    payloads = (notebook_job(j, timeout, memory_mb, extra[j.chapter]) for j in runnable.values())
+    failed = []
+    for payload, result in cluster.run_jobs(run_notebook_job, payloads, scheduler, len(slots), log):
+        if "error" in result:
+            failed.append(f"{payload['id']}: {result['error']}")
+            continue
+        job = runnable[payload["id"]]
+        job.executed = nbformat.reads(result["executed"], as_version=4)
+        job.notes += result["notes"]
+        log(f"  ran {payload['id']} on {result['worker']}")
+    if failed:      # the grader's failure, not the students': nothing recorded, a rerun grades them
+        raise RuntimeError("notebooks could not be run:\n  " + "\n  ".join(failed))
     # Record, in a fixed order, from this (trusted) process only.
     for job in sorted(jobs, key=lambda j: (j.chapter, j.student)):
         if job.invalid:
@@ -497,12 +534,14 @@ def grade(course: Path, chapters: list[str] | None = None, students: list[str] |
     if feedback:
         for chapter in chapters:
             args = ["generate_feedback", chapter, "--force"]
+            if db:              # else nbgrader finds the same gradebook in the config (a password stays off `ps`)
+                args.append(f"--CourseDirectory.db_url={db_url}")
             if show_hidden:
                 args.append("--HideHiddenTests.enabled=False")
             result = nbgrader(*args, root=course, check=False)
             if result.returncode != 0:
                 log(f"warning: nbgrader generate_feedback {chapter} failed:\n{result.stderr[-2000:]}")
-    export_roster_csv(course, outcomes, course / "grading" / "grades.csv")
+    export_roster_csv(course, outcomes, course / "grading" / "grades.csv", db_url)
     if report:
         from autograder.grading.class_report import write_report
         write_report(outcomes, course / "grading")
@@ -543,9 +582,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--memory-mb", type=int, default=sandbox.Limits.memory_bytes // 2**20)
     p.add_argument("--show-hidden-tests", action="store_true", help="feedback shows the hidden tests' source")
     p.add_argument("--no-feedback", action="store_true")
+    p.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                   help="run the notebooks on this Dask cluster's workers (default: --workers threads here)")
+    p.add_argument("--db", metavar="URL", help="the gradebook (default: nbgrader's CourseDirectory.db_url, "
+                                               "from nbgrader_config.py; else COURSE/gradebook.db)")
     a = p.parse_args(argv)
     run = grade(a.course, a.chapters or None, a.student, a.workers, a.timeout, a.memory_mb,
-                feedback=not a.no_feedback, show_hidden=a.show_hidden_tests)
+                feedback=not a.no_feedback, show_hidden=a.show_hidden_tests, scheduler=a.scheduler, db=a.db)
     print_summary(run)
     return 0 if run.ok() else 3
 

@@ -23,18 +23,20 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, Student
 
+from autograder.grading import gradebook_db
 from autograder.layout import ROOT
 
 COLUMNS = ("id", "first_name", "last_name", "email", "lms_user_id")
 
 
-def open_gradebook(course: Path) -> Gradebook:
-    """course/gradebook.db. nbgrader creates a missing one by running `alembic` from PATH: put the environment's
-    bin/ there when the caller did not (a test, a plain `python -m`)."""
+def open_gradebook(course: Path, db_url: str | None = None) -> Gradebook:
+    """The course's gradebook: `db_url`, else nbgrader's CourseDirectory.db_url (course/gradebook.db unless the
+    config names another). nbgrader creates a missing SQLite one by running `alembic` from PATH: put the
+    environment's bin/ there when the caller did not (a test, a plain `python -m`)."""
     bindir = str(Path(sys.executable).parent)
     if shutil.which("alembic") is None:
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
-    return Gradebook(f"sqlite:///{course / 'gradebook.db'}")
+    return Gradebook(db_url or gradebook_db.db_url(course))
 
 
 class RosterError(Exception):

@@ -1,0 +1,221 @@
+"""Where notebooks run: this machine's thread pool, or the workers of a Dask distributed cluster.
+
+    run_jobs(fn, jobs, scheduler=None, workers=2)  -> iterator of (job, result), each job exactly once
+
+Both ways go through one `concurrent.futures` loop: locally a ThreadPoolExecutor, on a cluster the Client's own
+executor (`Client.get_executor`), so a class is graded by the same code either way. `fn` and each job and result are
+plain data (a job is a dict with an "id"); only the caller (the coordinator) records results. On a cluster every
+task is submitted with pure=False (two students' identical notebooks are two tasks) and retries=1; a worker lost
+mid-task is Dask's job: the scheduler runs the task again on another worker. A result arrives once per future, and
+results are deduplicated by job id all the same, so nothing is recorded twice.
+
+Preflight: a worker grades with its own checkout and environment, so before the first job the coordinator sends
+`CoursePreflight` (a Dask WorkerPlugin, set up on every worker now and on every worker that joins later) holding
+the coordinator's fingerprint: a content hash of solutions/ and autograder/, the Python version, the installed
+versions of every package pinned in requirements.txt, and whether bubblewrap is there. A worker that differs fails
+the run with an error that names it and what differs.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import importlib.metadata
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from pathlib import Path
+
+from autograder.layout import ROOT
+
+PLUGIN_NAME = "course-preflight"
+RETRIES = 1                   # a task that raised runs once more (on any worker); a lost worker's task always reruns
+SLOT_LOCKS = Path(os.environ.get("COURSE_SLOT_LOCKS", "/tmp/course-sandbox-slots"))
+MAX_SLOTS = 64
+FIRST_SLOT = int(os.environ.get("COURSE_FIRST_SLOT", "0"))   # to keep clear of another grader's fixed slots
+
+
+class PreflightError(RuntimeError):
+    """A worker's checkout or environment is not the coordinator's."""
+
+
+# ---------------------------------------------------------------- what a worker must share with the coordinator
+
+
+def tree_hash(folder: Path) -> str:
+    """sha256 over the relative paths and contents of every file under `folder` (bytecode caches left out)."""
+    digest = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if d not in ("__pycache__", ".ipynb_checkpoints"))
+        for name in sorted(filenames):
+            if name.endswith(".pyc"):
+                continue
+            path = Path(dirpath) / name
+            digest.update(str(path.relative_to(folder)).encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:12]
+
+
+def _pinned_packages(root: Path) -> list[str]:
+    text = (root / "requirements.txt").read_text() if (root / "requirements.txt").exists() else ""
+    return [m.group(1) for m in re.finditer(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==", text, re.M)]
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _git_commit(root: Path) -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, timeout=10)
+        return out.stdout.strip() if out.returncode == 0 else ""
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def fingerprint(root: Path = ROOT) -> dict[str, str]:
+    """What must be equal on the coordinator and every worker, as {what: value}."""
+    found = {"solutions/": tree_hash(root / "solutions"), "autograder/": tree_hash(root / "autograder"),
+             "python": sys.version.split()[0],
+             "bubblewrap": "available" if shutil.which("bwrap") else "absent"}
+    found.update({f"package {name}": _version(name) for name in _pinned_packages(root)})
+    return found
+
+
+def differences(worker: str, expected: dict[str, str], found: dict[str, str], commit: str = "") -> list[str]:
+    """One readable line per difference: 'worker tcp://...: solutions/ at a1b2c3, coordinator at d4e5f6'."""
+    at = f" (checkout {commit})" if commit else ""
+    return [f"worker {worker}{at}: {what} at {found.get(what, 'missing')}, coordinator at {value}"
+            for what, value in expected.items() if found.get(what) != value]
+
+
+try:
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError:  # dask is only needed for --scheduler; local grading runs without it
+    WorkerPlugin = object
+
+
+class CoursePreflight(WorkerPlugin):
+    """Set up on each worker as it joins: compares its fingerprint with the coordinator's and keeps the differences
+    (jobs on a worker with differences return them instead of running)."""
+    name = PLUGIN_NAME
+
+    def __init__(self, expected: dict[str, str]):
+        self.expected = expected
+        self.problems: list[str] = []
+
+    def setup(self, worker):
+        self.problems = differences(worker.address, self.expected, fingerprint(), _git_commit(ROOT))
+
+
+def preflight_problems() -> list[str]:
+    """On a Dask worker: the differences its CoursePreflight found; elsewhere (a local thread): none."""
+    try:
+        from distributed import get_worker
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return []
+    plugin = worker.plugins.get(PLUGIN_NAME)
+    return plugin.problems if plugin is not None else [f"worker {worker.address}: no course preflight ran"]
+
+
+def worker_name() -> str:
+    """The Dask worker's address, or "local" in a thread of the coordinator."""
+    try:
+        from distributed import get_worker
+        return get_worker().address
+    except (ImportError, ValueError):
+        return "local"
+
+
+def _worker_problems(dask_worker=None) -> list[str]:
+    plugin = dask_worker.plugins.get(PLUGIN_NAME)
+    return plugin.problems if plugin is not None else [f"worker {dask_worker.address}: no course preflight ran"]
+
+
+# ---------------------------------------------------------------- sandbox slots shared by every process on a machine
+
+
+@contextmanager
+def sandbox_slot():
+    """A sandbox slot number no other process on this machine holds (an flock per slot, released if we die):
+    several Dask workers, or a worker and a local run, on one machine never share a sandbox user."""
+    SLOT_LOCKS.mkdir(parents=True, exist_ok=True)
+    for slot in range(FIRST_SLOT, FIRST_SLOT + MAX_SLOTS):
+        handle = open(SLOT_LOCKS / f"slot-{slot}.lock", "w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        try:
+            yield slot
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+        return
+    raise RuntimeError(f"all {MAX_SLOTS} sandbox slots on this machine are busy")
+
+
+# ---------------------------------------------------------------- running the jobs
+
+
+@contextmanager
+def executor(scheduler: str | None, workers: int, log: Callable[[str], None] = print):
+    """A concurrent.futures Executor: a thread pool of `workers`, or the cluster at `scheduler` after preflight."""
+    if scheduler is None:
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            yield pool
+        return
+    from distributed import Client
+    with Client(scheduler, timeout="30s", set_as_default=False) as client:
+        client.register_plugin(CoursePreflight(fingerprint()), name=PLUGIN_NAME)
+        found = client.run(_worker_problems)
+        problems = [p for per_worker in found.values() for p in per_worker]
+        if problems:
+            raise PreflightError("workers differ from the coordinator:\n  " + "\n  ".join(problems))
+        log(f"cluster {scheduler}: {len(found)} workers, checkout and environment equal to the coordinator's")
+        yield client.get_executor(pure=False, retries=RETRIES)
+
+
+def run_jobs(fn: Callable[[dict], dict], jobs: Iterable[dict], scheduler: str | None = None, workers: int = 2,
+             log: Callable[[str], None] = print) -> Iterator[tuple[dict, dict]]:
+    """Yield (job, fn(job)) for every job, in the order they finish, each job id exactly once.
+
+    A job whose function raised (on its last try) yields {"id": ..., "error": "<reason>"}; a result
+    {"preflight": [...]} (a worker that joined with another checkout) stops the run with PreflightError.
+    """
+    jobs = list(jobs)
+    ids = [job["id"] for job in jobs]
+    if len(set(ids)) != len(ids):
+        raise ValueError("job ids must be unique")
+    seen: set[str] = set()
+    with executor(scheduler, workers, log) as pool:
+        futures = _submit_all(pool, fn, jobs)
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                result = future.result()
+            except Exception as err:  # noqa: BLE001 - the job's own failure (after the retries), not the run's
+                result = {"id": job["id"], "error": f"{type(err).__name__}: {str(err)[:300]}"}
+            if result.get("preflight"):
+                for other in futures:
+                    other.cancel()
+                raise PreflightError("a worker differs from the coordinator:\n  " + "\n  ".join(result["preflight"]))
+            if job["id"] in seen:          # never expected from one future per job; kept as the rule's guard
+                log(f"duplicate result for {job['id']} ignored")
+                continue
+            seen.add(job["id"])
+            yield job, result
+
+
+def _submit_all(pool: Executor, fn, jobs: list[dict]) -> dict:
+    return {pool.submit(fn, job): job for job in jobs}

@@ -1,0 +1,19 @@
+"""Fixtures the grading tests share: the small class, released once, and its grades from a local run (threads,
+SQLite), the reference that the cluster and PostgreSQL runs must equal."""
+import pytest
+
+from autograder.grading.autograde import grade
+from tests.helpers.small_class import CHAPTER, copy_class, grades, make_class
+
+
+@pytest.fixture(scope="session")
+def small_class(tmp_path_factory):
+    """The small class, ungraded: copy it (copy_class) before grading."""
+    return make_class(tmp_path_factory.mktemp("small-class"))
+
+
+@pytest.fixture(scope="session")
+def local_grades(small_class, tmp_path_factory):
+    course = copy_class(small_class, tmp_path_factory.mktemp("local-class"))
+    run = grade(course, [CHAPTER], workers=2, timeout=10, feedback=False, report=False, log=lambda *a: None)
+    return grades(run)
