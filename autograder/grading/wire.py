@@ -1,0 +1,169 @@
+"""The values that cross between the grader and the student's process, and how: JSON plus raw array buffers.
+
+Only these kinds cross, checked by exact type (a subclass, an object with `__array__`, a custom type is refused
+with a reason): None, bool, int, float, str, and tuples, lists and dicts of them; NumPy arrays and NumPy scalars of
+a numeric or bool dtype. Arrays travel as raw bytes described by (dtype, shape) and are rebuilt with
+`np.frombuffer`: no pickle, no zip, and a message never decodes to more than its own size. Objects that cannot
+cross as values (a torch module, a callable) are turned into a description by the sender's `describe` hook and
+rebuilt by the receiver's `rebuild` hook.
+
+A frame on a pipe: b"AGW1", the JSON length and the buffer length (8 bytes each, big-endian), the JSON, the buffer.
+This module is imported on both sides, so it needs the standard library and NumPy only.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import struct
+
+import numpy as np
+
+MAGIC = b"AGW1"
+HEADER = struct.Struct(">QQ")
+MAX_BYTES = 64 * 2**20           # per message: a correct answer needs kilobytes
+MAX_DEPTH = 32
+_DTYPE = re.compile(r"^[<>|=]?[biufc][0-9]{1,2}$")
+_NUMPY_SCALARS = {t for t in set(np.sctypeDict.values()) if np.dtype(t).kind in "biufc"}
+
+
+class WireError(ValueError):
+    """A value that may not cross, or a frame that is malformed or too large; the message says which."""
+
+
+def describe_type(value) -> str:
+    t = type(value)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def encode(value, describe=None, limit: int = MAX_BYTES) -> tuple[dict, bytes]:
+    """(JSON-able tree, buffer) for `value`. `describe(value)` returns a dict {"$": kind, ...} for an object that is
+    not a plain value, or None to refuse it."""
+    chunks: list[bytes] = []
+    size = [0]
+
+    def array(a: np.ndarray) -> dict:
+        if a.dtype.kind not in "biufc" or a.dtype.hasobject:
+            raise WireError(f"an array of dtype {a.dtype} (expected numbers or booleans)")
+        size[0] += a.nbytes
+        if size[0] > limit:
+            raise WireError(f"output too large: more than {limit // 2**20} MiB of arrays")
+        data = np.ascontiguousarray(a).tobytes()
+        offset = sum(len(c) for c in chunks)
+        chunks.append(data)
+        return {"dtype": a.dtype.str, "shape": list(a.shape), "offset": offset, "nbytes": len(data)}
+
+    def walk(v, depth: int):
+        if depth > MAX_DEPTH:
+            raise WireError(f"a value nested more than {MAX_DEPTH} levels deep")
+        t = type(v)
+        if v is None or t is bool or t is str:
+            return v
+        if t is int:
+            return v if abs(v) < 2**63 else {"$": "bigint", "v": str(v)}
+        if t is float:
+            return v if math.isfinite(v) else {"$": "float", "v": repr(v)}
+        if t is np.ndarray:
+            return {"$": "array", **array(v)}
+        if t in _NUMPY_SCALARS:
+            return {"$": "scalar", **array(np.asarray(v))}
+        if t is list or t is tuple:
+            return {"$": t.__name__, "v": [walk(x, depth + 1) for x in v]}
+        if t is dict:
+            return {"$": "dict", "v": [[walk(k, depth + 1), walk(x, depth + 1)] for k, x in v.items()]}
+        described = describe(v) if describe else None
+        if described is None:
+            raise WireError(f"a {describe_type(v)}")
+        return {"$": "described", "v": walk(described, depth + 1)}
+
+    tree = walk(value, 0)
+    return tree, b"".join(chunks)
+
+
+def decode(tree, blob: bytes, rebuild=None):
+    """The value `encode` described. `rebuild(description)` makes an object from a described one."""
+    view = memoryview(blob)
+
+    def array(d: dict) -> np.ndarray:
+        dtype, shape, offset, nbytes = d.get("dtype"), d.get("shape"), d.get("offset"), d.get("nbytes")
+        if not (isinstance(dtype, str) and _DTYPE.match(dtype)):
+            raise WireError(f"array dtype {dtype!r} refused")
+        if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape) and len(shape) <= 32):
+            raise WireError("malformed array shape")
+        dt = np.dtype(dtype)
+        count = math.prod(shape)
+        if type(offset) is not int or type(nbytes) is not int or nbytes != count * dt.itemsize \
+                or offset < 0 or offset + nbytes > len(blob):
+            raise WireError("array bytes missing or of the wrong size")
+        return np.frombuffer(view[offset:offset + nbytes], dtype=dt).reshape(shape).copy()
+
+    def walk(v, depth: int):
+        if depth > MAX_DEPTH + 2:
+            raise WireError("value nested too deep")
+        if v is None or type(v) in (bool, int, float, str):
+            return v
+        if type(v) is not dict or "$" not in v:
+            raise WireError("malformed value")
+        kind = v["$"]
+        if kind == "array":
+            return array(v)
+        if kind == "scalar":
+            return array(v)[()]
+        if kind == "bigint":
+            return int(v["v"])
+        if kind == "float":
+            return float(v["v"])
+        if kind in ("list", "tuple"):
+            items = [walk(x, depth + 1) for x in v["v"]]
+            return items if kind == "list" else tuple(items)
+        if kind == "dict":
+            out = {}
+            for k, x in v["v"]:
+                key = walk(k, depth + 1)
+                try:
+                    out[key] = walk(x, depth + 1)
+                except TypeError:
+                    raise WireError("a dict key that cannot be hashed") from None
+            return out
+        if kind == "described":
+            if rebuild is None:
+                raise WireError("an object where a value was expected")
+            return rebuild(walk(v["v"], depth + 1))
+        raise WireError(f"unknown kind {kind!r}")
+
+    return walk(tree, 0)
+
+
+# ---------------------------------------------------------------- frames on a byte stream
+
+
+def pack(message: dict, blob: bytes = b"", limit: int = MAX_BYTES) -> bytes:
+    text = json.dumps(message, separators=(",", ":")).encode()
+    if len(text) + len(blob) > limit:
+        raise WireError(f"output too large: a message of {(len(text) + len(blob)) / 2**20:.1f} MiB "
+                        f"(the limit is {limit // 2**20} MiB)")
+    return MAGIC + HEADER.pack(len(text), len(blob)) + text + blob
+
+
+def parse_header(head: bytes, limit: int = MAX_BYTES) -> tuple[int, int]:
+    if head[:4] != MAGIC:
+        raise WireError("the student's process wrote something that is not a reply (its protocol channel was "
+                        "written to)")
+    n_text, n_blob = HEADER.unpack(head[4:])
+    if n_text + n_blob > limit:
+        raise WireError(f"output too large: a reply of {(n_text + n_blob) / 2**20:.1f} MiB (the limit is "
+                        f"{limit // 2**20} MiB)")
+    return n_text, n_blob
+
+
+HEAD_SIZE = len(MAGIC) + HEADER.size
+
+
+def unpack(text: bytes) -> dict:
+    try:
+        message = json.loads(text)
+    except ValueError as err:
+        raise WireError(f"unreadable reply ({err})") from None
+    if type(message) is not dict:
+        raise WireError("unreadable reply")
+    return message
