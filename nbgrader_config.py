@@ -20,6 +20,24 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
 
+# Autograde judges the trusted way (autograder/grading/judge.py): test cells run in nbgrader's own process from the
+# gradebook's source, the student's cells in a sandboxed process without torch. This replaces nbgrader's Execute,
+# so `nbgrader autograde` and the formgrader's Autograde button grade as `course.py grade` does.
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties,
+    CheckCellMetadata,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+from autograder.grading.preprocessors import TrustedExecute  # noqa: E402
+
+c.TrustedExecute.timeout = 30
+c.Autograde.autograde_preprocessors = [TrustedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+
 # Feedback shows students what failed and why, not the hidden tests' source (autograder/grading/feedback.py).
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402

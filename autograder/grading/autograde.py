@@ -31,7 +31,6 @@ import os
 import queue
 import shutil
 import sqlite3
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -55,7 +54,7 @@ from nbgrader.utils import parse_utc
 from sqlalchemy.exc import OperationalError
 from traitlets.config import Config
 
-from autograder.grading import policy, sandbox
+from autograder.grading import judge, launch, policy, sandbox
 from autograder.grading.release import nbgrader
 from autograder.grading.results import CellResult, StudentResult, error_reason
 from autograder.layout import ROOT
@@ -237,41 +236,34 @@ def sanitize(job: Job, course: Path, db_url: str, timeout: int, rules: policy.Ru
 
 
 def execute(job: Job, run_dir: Path, slot: int, timeout: int, memory_mb: int, extra_files: list[Path]) -> None:
-    """Run the job's notebook through autograder.grading.execute in slot `slot`'s sandbox."""
-    ids = sandbox.ensure_user(slot)
-    name = f"{job.student}-{job.chapter}"
-    work = sandbox.make_workdir(run_dir / "sandbox", name, ids)
-    for f in extra_files:                    # data files the chapter ships beside its notebook
-        shutil.copy2(f, work / f.name)
-    sandbox.chown_tree(work, ids)
-    private = run_dir / "private"
-    private.mkdir(mode=0o700, exist_ok=True)
-    src, out = private / f"{name}.in.ipynb", private / f"{name}.out.ipynb"
-    nbformat.write(job.nb, src)
+    """Judge the job's notebook the trusted way (autograder.grading.judge): its test cells run in this process
+    from the gradebook's source, the student's cells in a sandboxed process without torch."""
+    course = job.submitted.parents[3]
+    trusted = _trusted_notebook(course, job.chapter)
     n_code = sum(c.cell_type == "code" for c in job.nb.cells)
-    wall = timeout * (n_code + 4) + 120
-    cmd = [sys.executable, "-m", "autograder.grading.execute", str(src), str(out), "--work", str(work),
-           "--slot", str(slot), "--timeout", str(timeout), "--memory-mb", str(memory_mb)]
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    budget = launch.Budget(wall_s=timeout * (n_code + 4) + 120, cpu_s=600, memory_bytes=memory_mb * 2**20,
+                           disk_bytes=256 * 2**20, output_bytes=16 * 2**20)
+    work = run_dir / "sandbox" / f"{job.student}-{job.chapter}"
+    work.mkdir(parents=True, exist_ok=True)
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=wall, env=env, cwd=private)
-        failure = None if proc.returncode == 0 and out.exists() else (proc.stderr or proc.stdout)[-800:]
-    except subprocess.TimeoutExpired:
-        failure = f"the notebook as a whole ran past {wall} s"
-    if ids:
-        sandbox.kill_user_processes(ids[0])
-        sandbox.remove_user_files(ids[0])
-    shutil.rmtree(work, ignore_errors=True)
-    if failure:
-        job.notes.append(f"execution failed, every test scored 0: {failure.strip().splitlines()[-1]}")
-        job.executed = job.nb
-        for cell in job.executed.cells:
+        events = judge.judge_notebook(job.nb, trusted, timeout=timeout, budget=budget, extra_files=extra_files,
+                                      workdir=work)
+        job.notes += [f"kernel: {e}" for e in events]
+    except Exception as err:  # the grader's own failure: every test 0 with the reason, the class goes on
+        job.notes.append(f"execution failed, every test scored 0: {type(err).__name__}: {err}")
+        for cell in job.nb.cells:
             if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
                 cell.outputs = [new_output("error", ename="GradingError", evalue="the notebook could not be run",
                                            traceback=[])]
-    else:
-        job.executed = nbformat.read(out, as_version=4)
-        job.notes += [f"kernel: {e}" for e in job.executed.metadata.get("autograder", {}).get("events", [])]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    job.executed = job.nb
+
+
+def _trusted_notebook(course: Path, chapter: str) -> judge.TrustedNotebook:
+    """The chapter's trusted cells, from the gradebook (what nbgrader's OverwriteCells restores)."""
+    return with_gradebook(f"sqlite:///{course / 'gradebook.db'}",
+                          lambda gb: judge.TrustedNotebook.from_gradebook(gb, chapter, chapter))
 
 
 def finish(job: Job, course: Path, db_url: str) -> None:

@@ -233,6 +233,31 @@ def _capture_into(buffer: _Captured | None) -> None:
 # ---------------------------------------------------------------- the student's process, over its pipe
 
 
+# Trusted code (set-up and test cells, callbacks) runs one thread at a time in a process, so that two notebooks
+# judged in parallel threads never interleave global state (torch's random generator, a seeded draw); the lock is
+# let go while a thread waits for its student's process.
+_TRUSTED_LOCK = threading.RLock()
+
+
+class _LetGo:
+    """Releases the trusted lock for a wait on the student's process (if this thread holds it), then takes it back."""
+
+    def __enter__(self):
+        self.depth = 0
+        while True:
+            try:
+                _TRUSTED_LOCK.release()
+            except RuntimeError:
+                break
+            self.depth += 1
+        return self
+
+    def __exit__(self, *exc):
+        for _ in range(self.depth):
+            _TRUSTED_LOCK.acquire()
+        return False
+
+
 class KernelLost(BaseException):
     """The student's process died or ran past its time (a BaseException: a test's `except Exception` must not
     swallow it)."""
@@ -300,9 +325,11 @@ class StudentProcess:
 
     def request(self, message: dict, blob: bytes, deadline: float, callbacks: dict | None = None):
         """Send a request; answer callback requests with `callbacks` until the reply comes."""
-        self._send(message, blob, deadline)
+        with _LetGo():
+            self._send(message, blob, deadline)
         while True:
-            reply, rblob = self._receive(deadline)
+            with _LetGo():
+                reply, rblob = self._receive(deadline)
             if reply.get("op") != "callback":
                 return reply, rblob
             fn = (callbacks or {}).get(reply.get("id"))
@@ -310,7 +337,9 @@ class StudentProcess:
                 if fn is None:
                     raise wire.WireError("no such callback")
                 args, kwargs = wire.decode(reply.get("args"), rblob)
-                tree, out = wire.encode(fn(*args, **kwargs))
+                with _TRUSTED_LOCK:
+                    value = fn(*args, **kwargs)
+                tree, out = wire.encode(value)
                 self._send({"op": "callback_result", "value": tree}, out, deadline)
             except KernelLost:
                 raise
@@ -446,7 +475,8 @@ class NotebookJudge:
         self.clean.append((index, source))
 
     def run_setup_here(self, source: str, gid: str) -> None:
-        exec(compile(source, f"<setup {gid}>", "exec"), self.namespace)
+        with _TRUSTED_LOCK:
+            exec(compile(source, f"<setup {gid}>", "exec"), self.namespace)
 
     def run_test_here(self, cell, test: TrustedCell) -> None:
         names = sorted(self.trusted.student_names)
@@ -468,7 +498,8 @@ class NotebookJudge:
         _capture_into(self.output)
         error = None
         try:
-            exec(compile(test.source, f"<test {test.grade_id}>", "exec"), self.namespace)
+            with _TRUSTED_LOCK:
+                exec(compile(test.source, f"<test {test.grade_id}>", "exec"), self.namespace)
         except StudentCodeError as err:
             error = error_output(err.ename, str(err), [*err.student_traceback, f"{err.ename}: {err}"])
         except Exception as err:  # the test's verdict (CheckFailure, AssertionError, NameError, ...)
