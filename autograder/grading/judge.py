@@ -274,7 +274,11 @@ class StudentCodeError(Exception):
         ename = str(error.get("ename", "Error"))
         self.ename = ename if _IDENTIFIER.match(ename) else "Error"
         self.student_traceback = [str(line) for line in error.get("traceback", [])][-30:]
-        super().__init__(f"{name}: {str(error.get('evalue', ''))[:4000]}")
+        evalue = str(error.get("evalue", ""))[:4000]
+        if not name:
+            super().__init__(evalue)
+        else:
+            super().__init__(f"{name}: {evalue}" if evalue else f"raised by {name} (not written yet?)")
 
 
 class StudentProcess:
