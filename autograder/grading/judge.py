@@ -369,6 +369,9 @@ def _describe(callbacks: dict):
     from autograder.module_view import describe_module, describe_tensor
 
     def describe(value):
+        rng = wire.describe_generator(value)
+        if rng is not None:
+            return rng
         if type(value).__module__.split(".")[0] == "torch":
             if hasattr(value, "named_parameters"):
                 return describe_module(value)
@@ -426,11 +429,13 @@ class NotebookJudge:
         if reply.get("op") != "result":
             raise StudentCodeError(name, reply.get("error") or {"ename": "ProtocolError", "evalue": "bad reply"})
         try:
-            result, changed = wire.decode(reply["value"], rblob)
+            result, after = wire.decode(reply["value"], rblob, wire.keep_described)
+            if _contains_described(result):
+                raise wire.WireError("an object where a value was expected")
         except (wire.WireError, KeyError, TypeError, ValueError) as err:
             raise StudentCodeError(name, {"ename": "ReturnTypeError", "evalue": f"unreadable result ({err})"}) \
                 from None
-        _write_back(args, kwargs, changed)
+        wire.write_back([list(args), dict(kwargs)], after)
         return result
 
     # -- the student's process
@@ -573,26 +578,16 @@ class NotebookJudge:
         self.events.append(f"{why}: {len(indices)} cell(s) not run")
 
 
-def _write_back(args, kwargs, changed) -> None:
-    """Arrays the student's function changed in place, copied into the caller's arrays (as a local call would)."""
-    import numpy as np
-    if not isinstance(changed, dict) or not changed:
-        return
-    arrays = []
-    stack = [[list(args), dict(kwargs)]]
-    while stack:            # the same order as the executor's walk
-        v = stack.pop()
-        if type(v) is np.ndarray:
-            arrays.append(v)
-        elif type(v) in (list, tuple):
-            stack.extend(v)
-        elif type(v) is dict:
-            stack.extend(v.values())
-    for i, new in changed.items():
-        if type(i) is int and 0 <= i < len(arrays) and type(new) is np.ndarray:
-            old = arrays[i]
-            if old.shape == new.shape and old.flags.writeable:
-                np.copyto(old, new, casting="unsafe")
+def _contains_described(value, depth: int = 0) -> bool:
+    if isinstance(value, wire.Described):
+        return True
+    if depth > wire.MAX_DEPTH:
+        return False
+    if type(value) in (list, tuple):
+        return any(_contains_described(v, depth + 1) for v in value)
+    if type(value) is dict:
+        return any(_contains_described(v, depth + 1) for v in value.values())
+    return False
 
 
 def judge_notebook(nb, trusted: TrustedNotebook, timeout: float = 30, budget=None, extra_files=(),
