@@ -243,8 +243,15 @@ def execute(job: Job, run_dir: Path, slot: int, timeout: int, memory_mb: int, ex
     n_code = sum(c.cell_type == "code" for c in job.nb.cells)
     budget = launch.Budget(wall_s=timeout * (n_code + 4) + 120, cpu_s=600, memory_bytes=memory_mb * 2**20,
                            disk_bytes=256 * 2**20, output_bytes=16 * 2**20)
-    work = run_dir / "sandbox" / f"{job.student}-{job.chapter}"
-    work.mkdir(parents=True, exist_ok=True)
+    # Until the bubblewrap sandbox's start() exists (launch.isolated()), the stand-in runs the student's process as
+    # the slot's unprivileged user, in a folder that user owns, and its processes and files are removed after.
+    legacy = not launch.isolated() and hasattr(sandbox, "ensure_user")
+    ids = sandbox.ensure_user(slot) if legacy else None
+    if legacy:
+        work = sandbox.make_workdir(run_dir / "sandbox", f"{job.student}-{job.chapter}", ids)
+    else:
+        work = run_dir / "sandbox" / f"{job.student}-{job.chapter}"
+        work.mkdir(parents=True, exist_ok=True)
     try:
         events = judge.judge_notebook(job.nb, trusted, timeout=timeout, budget=budget, extra_files=extra_files,
                                       workdir=work)
@@ -256,6 +263,9 @@ def execute(job: Job, run_dir: Path, slot: int, timeout: int, memory_mb: int, ex
                 cell.outputs = [new_output("error", ename="GradingError", evalue="the notebook could not be run",
                                            traceback=[])]
     finally:
+        if ids:
+            sandbox.kill_user_processes(ids[0])
+            sandbox.remove_user_files(ids[0])
         shutil.rmtree(work, ignore_errors=True)
     job.executed = job.nb
 

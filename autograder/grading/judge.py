@@ -459,9 +459,10 @@ class NotebookJudge:
                                                       "stopped (an endless loop?); the student's process was "
                                                       "restarted"))
         else:
-            cell.outputs.append(error_output(KERNEL_DIED, "the student's process died while running this cell "
-                                                          "(os._exit, a crash, or the memory limit); it was "
-                                                          "restarted and the following cells were run"))
+            cell.outputs.append(error_output(KERNEL_DIED, "the kernel died (the student's process ended) while "
+                                                          "running this cell (os._exit, a crash, or the memory "
+                                                          "limit); it was restarted and the following cells were "
+                                                          "run"))
         self.events.append(f"cell {index}: {'timeout' if lost.ename == TIMEOUT else 'kernel died'}")
         self.process.close()
         self.restarts += 1

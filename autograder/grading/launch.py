@@ -8,8 +8,9 @@ The agreed interface (issue 14; the bubblewrap sandbox is built separately):
     sandbox.Budget(wall_s, cpu_s, memory_bytes, disk_bytes, output_bytes)
     sandbox.unavailable_reason() -> str | None
 
-Until `sandbox.start` lands, `_StandIn` below runs the command with subprocess: resource limits and a new session,
-NO ISOLATION (no namespaces, the host's files readable). It is a stand-in for development and tests only.
+Until `sandbox.start` lands, `_StandIn` below runs the command with subprocess: resource limits, a new session and,
+as root, the workdir owner's unprivileged user; NO namespaces (the network and whatever that user may read are
+reachable). It is a stand-in for development and tests only.
 """
 from __future__ import annotations
 
@@ -52,9 +53,19 @@ class _StandIn:
         limits = [(resource.RLIMIT_AS, int(budget.memory_bytes)), (resource.RLIMIT_CPU, int(budget.cpu_s) + 1),
                   (resource.RLIMIT_FSIZE, int(budget.disk_bytes)), (resource.RLIMIT_CORE, 0)]
 
+        # Run as the owner of `workdir` when the grader is root and gave the folder to an unprivileged user (the
+        # per-slot users of the old sandbox), so the stand-in is no weaker than what it replaces.
+        owner = os.stat(workdir)
+        drop = os.geteuid() == 0 and owner.st_uid != 0
+
         def preexec():
             for res, value in limits:
                 resource.setrlimit(res, (value, value))
+            if drop:
+                os.setgroups([])
+                os.setgid(owner.st_gid)
+                os.setuid(owner.st_uid)
+            os.umask(0o077)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(workdir), "TMPDIR": str(workdir),
                "LANG": os.environ.get("LANG", "C.UTF-8"), "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
                "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
