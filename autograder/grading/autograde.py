@@ -7,8 +7,9 @@ It follows nbgrader's own Autograde step for step, with nbgrader's preprocessors
 (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells with add_missing_cells, CheckCellMetadata; then
 LimitOutput, SaveAutoGrades, AssignLatePenalties), and changes three things:
 
-* execution: each notebook runs in `autograder.grading.execute` (a trusted process) against a kernel that runs as an
-  unprivileged per-slot user with limits, in a private temporary folder; a dead or stuck kernel costs its cell only;
+* execution: each notebook is judged the trusted way (`autograder.grading.judge`): its test cells run in this
+  process from the gradebook's source, the student's cells in a sandboxed process without torch (`executor`,
+  `launch`); a dead or stuck process costs its cell only;
 * the rules: `autograder.grading.policy` (NumPy only, no tampering) zeroes the tests a violation affects, with the
   reason
   written into the test cell, so nbgrader's own scoring and feedback show it;
