@@ -99,7 +99,7 @@ class Executor:
     def __init__(self, channel: Channel):
         self.channel = channel
         self.namespace: dict = {"__name__": "__main__", "__builtins__": __builtins__}
-        self.callback_ids = 0
+        self.registered_used: set[str] = set()
 
     # -- the grader's objects: a callable stays in the grader, a torch module arrives as a stand-in
     def rebuild(self, description):
@@ -107,6 +107,10 @@ class Executor:
             return self._callback(description["id"], description.get("name", "function"))
         if isinstance(description, dict) and description.get("kind") == "rng":
             return wire.rebuild_generator(description)
+        if isinstance(description, dict) and description.get("kind") == "registered":
+            wire.set_class_states({description["type"]: description.get("state", {})})
+            self.registered_used.add(description["type"])
+            return description["value"].view(wire.registered_class(description["type"]))
         from autograder.module_view import rebuild
         return rebuild(description)
 
@@ -170,6 +174,7 @@ class Executor:
         if not callable(function):
             return {"op": "error", "error": {"ename": "NameError", "evalue": f"name {name!r} is not defined",
                                              "traceback": []}}, b""
+        self.registered_used = set()
         args, kwargs = wire.decode(request["args"], blob, self.rebuild)
         out, err = _Capture(), _Capture()
         sys.stdout, sys.stderr = out, err
@@ -181,6 +186,7 @@ class Executor:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
         # The arguments go back as the call left them (arrays and dicts changed in place, a generator advanced),
         # so the test sees what a local call would have done to them.
+        result = wire.plain_registered(result)
         try:
             wire.encode(result)           # the result itself: plain values only, or the reason why not
             tree, rblob = wire.encode([result, [list(args), kwargs]], wire.describe_argument)
@@ -190,7 +196,8 @@ class Executor:
                                              "evalue": f"{name} returned {e} inside its result; expected {expected}",
                                              "traceback": []},
                     "stdout": out.value(), "stderr": err.value()}, b""
-        return {"op": "result", "value": tree, "stdout": out.value(), "stderr": err.value()}, rblob
+        return {"op": "result", "value": tree, "stdout": out.value(), "stderr": err.value(),
+                "classes": wire.class_states(self.registered_used)}, rblob
 
     def serve(self) -> None:
         while True:

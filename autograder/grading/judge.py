@@ -369,9 +369,9 @@ def _describe(callbacks: dict):
     from autograder.module_view import describe_module, describe_tensor
 
     def describe(value):
-        rng = wire.describe_generator(value)
-        if rng is not None:
-            return rng
+        known = wire.describe_generator(value) or wire.describe_registered(value)
+        if known is not None:
+            return known
         if type(value).__module__.split(".")[0] == "torch":
             if hasattr(value, "named_parameters"):
                 return describe_module(value)
@@ -436,6 +436,7 @@ class NotebookJudge:
             raise StudentCodeError(name, {"ename": "ReturnTypeError", "evalue": f"unreadable result ({err})"}) \
                 from None
         wire.write_back([list(args), dict(kwargs)], after)
+        wire.set_class_states(reply.get("classes"))
         return result
 
     # -- the student's process
