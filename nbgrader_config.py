@@ -11,14 +11,23 @@ c.CourseDirectory.course_id = "rnn-elman-to-sru"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 
-# Students see these stubs in place of the solutions.
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+# Students see these stubs in place of the solutions. A blank answer then fails with this sentence, not a bare
+# "NotImplementedError: " (the grader's reasons keep the exception's name, autograder/grading/results.py).
+c.ClearSolutions.code_stub = {
+    "python": '# YOUR CODE HERE\nraise NotImplementedError("not answered yet: replace this line with your code")'}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Grading: each cell gets 30 s (a correct solution needs well under one); a cell past that is interrupted and
 # fails with CellTimeoutError, and the next cells still run.
 c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
+
+# Every released notebook opens with the same set-up cell: what to install, and a clear failure without it.
+from nbgrader.converters import GenerateAssignment  # noqa: E402
+
+from autograder.grading.install_cell import InsertInstallCell  # noqa: E402
+
+c.GenerateAssignment.preprocessors = [InsertInstallCell, *GenerateAssignment.class_traits()["preprocessors"].default()]
 
 # Autograde judges the trusted way (autograder/grading/judge.py): test cells run in nbgrader's own process from the
 # gradebook's source, the student's cells in a sandboxed process without torch. This replaces nbgrader's Execute,
@@ -45,3 +54,28 @@ from nbgrader.preprocessors import GetGrades  # noqa: E402
 from autograder.grading.feedback import HideHiddenTests  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# The exchange: release_assignment -> (students) fetch_assignment, submit -> collect. By default a folder in the course
+# root, enough when instructor and students share one machine (nbgrader's release_assignment creates it, mode 0777;
+# the course folder must then be traversable, chmod o+x). On a JupyterHub, point every account at the shared exchange
+# with NBGRADER_EXCHANGE=/srv/nbgrader/exchange (or replace the line); students' own nbgrader_config.py needs the same
+# c.Exchange.root and c.CourseDirectory.course_id (README, "For instructors").
+import os  # noqa: E402
+
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE") or os.path.join(c.CourseDirectory.root, "exchange")
+# Created now rather than at the first release_assignment: the formgrader disables release and collect while the
+# exchange does not exist (nbgrader/apps/api.py, exchange_missing). 0777 is the mode nbgrader's release sets.
+if not os.path.isdir(c.Exchange.root):
+    try:
+        os.makedirs(c.Exchange.root)
+        os.chmod(c.Exchange.root, 0o777)
+    except OSError:
+        pass  # not ours to create (a shared exchange): nbgrader says so when it is used
+
+# zip_collect: Canvas's and Moodle's archives out of the box (autograder/grading/lms/); one LMS only:
+# --collector=autograder.grading.lms.canvas_collector.CanvasCollector (or moodle_collector.MoodleCollector).
+c.ZipCollectApp.collector_plugin = "autograder.grading.lms.any_collector.AnyLmsCollector"
+
+# export: nbgrader's CSV by default; an LMS's import format with
+# --exporter=autograder.grading.lms.canvas_export.CanvasExport (or moodle_export.MoodleExport), or here:
+# c.ExportApp.plugin_class = "autograder.grading.lms.canvas_export.CanvasExport"

@@ -55,7 +55,7 @@ from nbgrader.utils import parse_utc
 from sqlalchemy.exc import OperationalError
 from traitlets.config import Config
 
-from autograder.grading import judge, launch, policy, sandbox
+from autograder.grading import judge, launch, missing_steps, policy, sandbox
 from autograder.grading.release import nbgrader
 from autograder.grading.results import CellResult, StudentResult, error_reason
 from autograder.layout import ROOT
@@ -64,6 +64,7 @@ WORK_DIRS = ("submitted", "autograded", "feedback", "grading")
 # Not hashed: nbgrader's and our outputs, and what is regenerated or too big to matter.
 UNHASHED = {*WORK_DIRS, "gradebook.db", ".venv", ".git", "_build", "__pycache__", ".pytest_cache",
             ".nbgrader.log", ".ipynb_checkpoints"}
+UNHASHED |= {"exchange", "downloaded"}      # students submit and LMS archives arrive while grading runs
 
 
 @dataclass
@@ -312,6 +313,9 @@ def finish(job: Job, course: Path, db_url: str) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     for f in job.submitted.parent.glob("timestamp.txt"):
         shutil.copy2(f, dest / f.name)
+    # nbgrader's release_feedback files the feedback under the secret the student's `nbgrader submit` wrote.
+    for f in job.submitted.parent.glob("submission_secret.txt"):
+        shutil.copy2(f, dest / f.name)
     nbformat.write(nb, dest / f"{job.chapter}.ipynb")
 
 
@@ -420,7 +424,7 @@ def grade(course: Path, chapters: list[str] | None = None, students: list[str] |
     started = time.monotonic()
     course = course.resolve()
     db_url = f"sqlite:///{course / 'gradebook.db'}"
-    chapters = chapters or submitted_chapters(course)
+    chapters = missing_steps.check(course, chapters, log)   # a skipped step: one line, no traceback
     before = course_hashes(course, [ROOT / "autograder"] if (ROOT / "autograder") not in course.parents else [])
     sandbox.protect(private_paths(course))
     slots = list(range(max(1, workers)))
