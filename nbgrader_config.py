@@ -29,6 +29,24 @@ from autograder.grading.install_cell import InsertInstallCell  # noqa: E402
 
 c.GenerateAssignment.preprocessors = [InsertInstallCell, *GenerateAssignment.class_traits()["preprocessors"].default()]
 
+# Autograde judges the trusted way (autograder/grading/judge.py): test cells run in nbgrader's own process from the
+# gradebook's source, the student's cells in a sandboxed process without torch. This replaces nbgrader's Execute,
+# so `nbgrader autograde` and the formgrader's Autograde button grade as `course.py grade` does.
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties,
+    CheckCellMetadata,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+from autograder.grading.preprocessors import TrustedExecute  # noqa: E402
+
+c.TrustedExecute.timeout = 30
+c.Autograde.autograde_preprocessors = [TrustedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+
 # Feedback shows students what failed and why, not the hidden tests' source (autograder/grading/feedback.py).
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402

@@ -1,17 +1,22 @@
-"""Grading throughput: stock `nbgrader autograde` against the course's command, side by side.
+"""Grading cost: stock `nbgrader autograde`, nbgrader with the course's trusted judge, and the course's command,
+side by side in one run, chapter by chapter.
 
-    .venv/bin/python benchmarks/grade_class.py [--students 40] [--workers 2] [--chapters elman_jordan ...]
+    .venv/bin/python benchmarks/grade_class.py [--students 8] [--workers 2] [--chapters elman_jordan ...]
 
-Generates a class of STUDENTS students for every chapter in solutions/ (a quarter each: every answer right,
-every other answer right, the release unmodified, a file that is not a notebook), puts it in two identical course
-folders, grades one with `nbgrader autograde CHAPTER` (sequential, as the instructor, no sandbox) and the other
-with `python -m autograder.grading.autograde` (sandboxed, WORKERS in parallel), and prints notebooks per minute for
-each.
+Generates a class of STUDENTS students for every chapter (in turn: every answer right, every other answer right, the
+release unmodified, a file that is not a notebook) in three identical course folders, and grades each chapter with
+  * stock: `nbgrader autograde CHAPTER` with nbgrader's own Execute (a Jupyter kernel, no sandbox);
+  * nbgrader+judge: `nbgrader autograde CHAPTER` with this course's nbgrader_config.py (TrustedExecute);
+  * course: `python -m autograder.grading.autograde CHAPTER` (WORKERS in parallel, class report; no feedback).
+Each runs as a child process; core-seconds are the user+system CPU of all its processes (getrusage of the children),
+printed per notebook, with wall time, and the grades are compared student by student.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,9 +28,8 @@ import nbformat  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 
 from autograder.grading import course_folder  # noqa: E402
-from autograder.grading.autograde import grade  # noqa: E402
 from autograder.grading.demo import answer_from_solution  # noqa: E402
-from autograder.grading.release import nbgrader  # noqa: E402
+from autograder.grading.release import nbgrader_env  # noqa: E402
 from autograder.layout import (
     ROOT,
     chapters,  # noqa: E402
@@ -63,38 +67,84 @@ def make_class(root: Path, chapter_ids: list[str], n: int) -> Path:
     return course
 
 
+STOCK_CONFIG = """
+# Benchmark only: nbgrader's own autograde steps (its Execute, a Jupyter kernel), as shipped.
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Execute, IgnorePattern, LimitOutput,
+                                    SaveAutoGrades)
+c.Autograde.autograde_preprocessors = [Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+"""
+
+
+def measured(cmd: list[str], cwd: Path) -> tuple[float, float, subprocess.CompletedProcess]:
+    """(core-seconds of the child processes, wall seconds, the result) of one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    env = dict(nbgrader_env(), PYTHONPATH=str(ROOT))
+    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall, result
+
+
+def scores(course: Path, chapter: str) -> dict[str, float | None]:
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        out = {}
+        for student in gb.students:
+            sub = next((x for x in student.submissions if x.assignment.name == chapter), None)
+            out[student.id] = None if sub is None else sub.score
+        return out
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--students", type=int, default=40)
+    p.add_argument("--students", type=int, default=8)
     p.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     p.add_argument("--chapters", nargs="*", default=None)
     p.add_argument("--timeout", type=int, default=30)
     a = p.parse_args(argv)
     chapter_ids = a.chapters or chapters()
-    with tempfile.TemporaryDirectory(prefix="grade-bench-") as tmp:
-        stock = make_class(Path(tmp) / "stock", chapter_ids, a.students)
-        ours = make_class(Path(tmp) / "ours", chapter_ids, a.students)
-        n = a.students * len(chapter_ids)
-        t = time.perf_counter()
-        for chapter in chapter_ids:
-            nbgrader("autograde", chapter, "--force", f"--Execute.timeout={a.timeout}", root=stock, check=False)
-        stock_s = time.perf_counter() - t
-        t = time.perf_counter()
-        run = grade(ours, chapter_ids, workers=a.workers, timeout=a.timeout, feedback=False, log=lambda *x: None)
-        ours_s = time.perf_counter() - t
-        with Gradebook(f"sqlite:///{stock / 'gradebook.db'}") as gb:
-            stock_scored = sum(1 for ch in chapter_ids for s in gb.students
-                               for sub in [next((x for x in s.submissions if x.assignment.name == ch), None)]
-                               if sub is not None and sub.score is not None)
-    ours_scored = sum(o.status != "missing" for by in run.outcomes.values() for o in by.values())
-    print(f"class: {a.students} students x {len(chapter_ids)} chapter(s) ({', '.join(chapter_ids)}) = {n} "
-          f"notebooks; kinds {'/'.join(KINDS)} in turn; {os.cpu_count()} CPUs")
-    print(f"{'grader':44s} {'seconds':>8s} {'notebooks/min':>14s} {'with a score':>13s}")
-    print(f"{'stock nbgrader autograde (sequential)':44s} {stock_s:8.1f} {60 * n / stock_s:14.1f} "
-          f"{stock_scored:>13d}")
-    print(f"{f'autograder.grading.autograde (sandbox, {a.workers} workers)':44s} {ours_s:8.1f} {60 * n / ours_s:14.1f} "
-          f"{ours_scored:>13d}")
-    print("(ours also writes the roster CSV and the class report; feedback generation is off for both)")
+    py = sys.executable
+    print(f"class: {a.students} students per chapter (kinds {'/'.join(KINDS)} in turn; a 'broken' file is not a "
+          f"notebook); {os.cpu_count()} CPUs; core-seconds = user+sys of every child process")
+    print(f"{'chapter':13s} {'grader':16s} {'core-s':>8s} {'core-s/nb':>10s} {'wall s':>8s} {'nb/min':>8s}  grades")
+    totals: dict[str, list[float]] = {}
+    for chapter in chapter_ids:
+        with tempfile.TemporaryDirectory(prefix="grade-bench-") as tmp:
+            courses = {name: make_class(Path(tmp) / name, [chapter], a.students)
+                       for name in ("stock", "nbgrader+judge", "course")}
+            with open(courses["stock"] / "nbgrader_config.py", "a") as f:
+                f.write(STOCK_CONFIG)
+            n = a.students
+            runs = {
+                "stock": [py, "-m", "nbgrader", "autograde", chapter, "--force", f"--Execute.timeout={a.timeout}",
+                          f"--CourseDirectory.root={courses['stock']}"],
+                "nbgrader+judge": [py, "-m", "nbgrader", "autograde", chapter, "--force",
+                                   f"--TrustedExecute.timeout={a.timeout}",
+                                   f"--CourseDirectory.root={courses['nbgrader+judge']}"],
+                "course": [py, "-m", "autograder.grading.autograde", chapter, "--course", str(courses["course"]),
+                           "--workers", str(a.workers), "--timeout", str(a.timeout), "--no-feedback"],
+            }
+            graded = {}
+            for name, cmd in runs.items():
+                cpu, wall, result = measured(cmd, courses[name])
+                graded[name] = scores(courses[name], chapter)
+                totals.setdefault(name, [0.0, 0.0, 0])
+                totals[name][0] += cpu
+                totals[name][1] += wall
+                totals[name][2] += n
+                same = "" if name == "stock" else (
+                    "same as stock" if all(graded[name].get(s) == v for s, v in graded["stock"].items()
+                                           if v is not None) else
+                    "DIFFER: " + ", ".join(f"{s} {v}->{graded[name].get(s)}" for s, v in graded["stock"].items()
+                                           if v is not None and graded[name].get(s) != v))
+                status = "" if result.returncode in (0, 3) else f" (exit {result.returncode})"
+                print(f"{chapter:13s} {name:16s} {cpu:8.1f} {cpu / n:10.2f} {wall:8.1f} {60 * n / wall:8.1f}  "
+                      f"{same}{status}", flush=True)
+    print("all chapters:")
+    for name, (cpu, wall, n) in totals.items():
+        print(f"{'':13s} {name:16s} {cpu:8.1f} {cpu / n:10.2f} {wall:8.1f} {60 * n / wall:8.1f}")
     return 0
 
 

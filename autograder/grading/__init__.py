@@ -1,6 +1,8 @@
 """The instructor's tools: grade submissions with nbgrader's preprocessors and gradebook, student code in a sandbox.
 
-`autograde` is the command (`python3 course.py grade`); `execute` and `sandbox` run one notebook's kernel;
+`autograde` is the command (`python3 course.py grade`); `judge` decides the grade in the grader's process (test
+cells here, the student's functions called in `executor`, a process started by `launch` in the `sandbox`; values
+cross as `wire` says); `preprocessors.TrustedExecute` is the same judgement inside `nbgrader autograde`;
 `policy` holds the exercises' rules; `release` regenerates and checks `exercises/`; `feedback` is nbgrader's feedback
 without hidden tests; `class_report` summarises a class; `results` and `course_folder` are the pieces they share;
 `demo` and `samples` are the demonstration. Notebooks never import this package.

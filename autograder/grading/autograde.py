@@ -7,8 +7,9 @@ It follows nbgrader's own Autograde step for step, with nbgrader's preprocessors
 (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells with add_missing_cells, CheckCellMetadata; then
 LimitOutput, SaveAutoGrades, AssignLatePenalties), and changes three things:
 
-* execution: each notebook runs in `autograder.grading.execute` (a trusted process) against a kernel that runs as an
-  unprivileged per-slot user with limits, in a private temporary folder; a dead or stuck kernel costs its cell only;
+* execution: each notebook is judged the trusted way (`autograder.grading.judge`): its test cells run in this
+  process from the gradebook's source, the student's cells in a sandboxed process without torch (`executor`,
+  `launch`); a dead or stuck process costs its cell only;
 * the rules: `autograder.grading.policy` (NumPy only, no tampering) zeroes the tests a violation affects, with the
   reason
   written into the test cell, so nbgrader's own scoring and feedback show it;
@@ -32,7 +33,6 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 import time
 import uuid
@@ -56,7 +56,7 @@ from nbgrader.utils import parse_utc
 from sqlalchemy.exc import OperationalError
 from traitlets.config import Config
 
-from autograder.grading import cluster, gradebook_db, missing_steps, policy, sandbox
+from autograder.grading import cluster, gradebook_db, judge, launch, missing_steps, policy, sandbox
 from autograder.grading.release import nbgrader
 from autograder.grading.results import CellResult, StudentResult, error_reason
 from autograder.layout import ROOT
@@ -242,49 +242,53 @@ def sanitize(job: Job, course: Path, db_url: str, timeout: int, rules: policy.Ru
     job.nb = nb
 
 
-def execute(job: Job, run_dir: Path, slot: int, timeout: int, memory_mb: int, extra_files: list[Path]) -> None:
-    """Run the job's notebook through autograder.grading.execute in slot `slot`'s sandbox."""
-    ids = sandbox.ensure_user(slot)
-    name = f"{job.student}-{job.chapter}"
-    work = sandbox.make_workdir(run_dir / "sandbox", name, ids)
-    for f in extra_files:                    # data files the chapter ships beside its notebook
-        shutil.copy2(f, work / f.name)
-    sandbox.chown_tree(work, ids)
-    private = run_dir / "private"
-    private.mkdir(mode=0o700, exist_ok=True)
-    src, out = private / f"{name}.in.ipynb", private / f"{name}.out.ipynb"
-    nbformat.write(job.nb, src)
+def execute(job: Job, run_dir: Path, slot: int, timeout: int, memory_mb: int, extra_files: list[Path],
+            trusted: judge.TrustedNotebook) -> None:
+    """Judge the job's notebook the trusted way (autograder.grading.judge): its test cells run in this process
+    from the gradebook's source, the student's cells in a sandboxed process without torch."""
     n_code = sum(c.cell_type == "code" for c in job.nb.cells)
-    wall = timeout * (n_code + 4) + 120
-    cmd = [sys.executable, "-m", "autograder.grading.execute", str(src), str(out), "--work", str(work),
-           "--slot", str(slot), "--timeout", str(timeout), "--memory-mb", str(memory_mb)]
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    budget = launch.Budget(wall_s=timeout * (n_code + 4) + 120, cpu_s=600, memory_bytes=memory_mb * 2**20,
+                           disk_bytes=256 * 2**20, output_bytes=16 * 2**20)
+    # Until the bubblewrap sandbox's start() exists (launch.isolated()), the stand-in runs the student's process as
+    # the slot's unprivileged user, in a folder that user owns, and its processes and files are removed after.
+    legacy = not launch.isolated() and hasattr(sandbox, "ensure_user")
+    ids = sandbox.ensure_user(slot) if legacy else None
+    if legacy:
+        work = sandbox.make_workdir(run_dir / "sandbox", f"{job.student}-{job.chapter}", ids)
+    else:
+        work = run_dir / "sandbox" / f"{job.student}-{job.chapter}"
+        work.mkdir(parents=True, exist_ok=True)
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=wall, env=env, cwd=private)
-        failure = None if proc.returncode == 0 and out.exists() else (proc.stderr or proc.stdout)[-800:]
-    except subprocess.TimeoutExpired:
-        failure = f"the notebook as a whole ran past {wall} s"
-    if ids:
-        sandbox.kill_user_processes(ids[0])
-        sandbox.remove_user_files(ids[0])
-    shutil.rmtree(work, ignore_errors=True)
-    if failure:
-        job.notes.append(f"execution failed, every test scored 0: {failure.strip().splitlines()[-1]}")
-        job.executed = job.nb
-        for cell in job.executed.cells:
+        events = judge.judge_notebook(job.nb, trusted, timeout=timeout, budget=budget, extra_files=extra_files,
+                                      workdir=work)
+        job.notes += [f"kernel: {e}" for e in events]
+    except Exception as err:  # the grader's own failure: every test 0 with the reason, the class goes on
+        job.notes.append(f"execution failed, every test scored 0: {type(err).__name__}: {err}")
+        for cell in job.nb.cells:
             if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
                 cell.outputs = [new_output("error", ename="GradingError", evalue="the notebook could not be run",
                                            traceback=[])]
-    else:
-        job.executed = nbformat.read(out, as_version=4)
-        job.notes += [f"kernel: {e}" for e in job.executed.metadata.get("autograder", {}).get("events", [])]
+    finally:
+        if ids:
+            sandbox.kill_user_processes(ids[0])
+            sandbox.remove_user_files(ids[0])
+        shutil.rmtree(work, ignore_errors=True)
+    job.executed = job.nb
 
 
-def notebook_job(job: Job, timeout: int, memory_mb: int, extra_files: list[Path]) -> dict:
-    """What a worker needs to run one sanitized notebook, as plain data (it reads nothing of the course folder)."""
+def trusted_notebook(db_url: str, chapter: str) -> judge.TrustedNotebook:
+    """The chapter's trusted cells, from the gradebook (what nbgrader's OverwriteCells restores), read once by the
+    coordinator and handed to every worker with its jobs."""
+    return with_gradebook(db_url, lambda gb: judge.TrustedNotebook.from_gradebook(gb, chapter, chapter))
+
+
+def notebook_job(job: Job, timeout: int, memory_mb: int, extra_files: list[Path],
+                 trusted: judge.TrustedNotebook) -> dict:
+    """What a worker needs to judge one sanitized notebook (it reads nothing of the course folder): the notebook, the
+    chapter's data files and its trusted cells, which the worker's trusted process runs."""
     return {"id": f"{job.chapter}/{job.student}", "student": job.student, "chapter": job.chapter,
             "notebook": nbformat.writes(job.nb), "extra": {f.name: f.read_bytes() for f in extra_files},
-            "timeout": timeout, "memory_mb": memory_mb}
+            "timeout": timeout, "memory_mb": memory_mb, "trusted": trusted}
 
 
 _protected = False
@@ -310,7 +314,7 @@ def run_notebook_job(payload: dict) -> dict:
             extra.append(run_dir / "extra" / Path(name).name)
             extra[-1].write_bytes(data)
         with cluster.sandbox_slot() as slot:
-            execute(job, run_dir, slot, payload["timeout"], payload["memory_mb"], extra)
+            execute(job, run_dir, slot, payload["timeout"], payload["memory_mb"], extra, payload["trusted"])
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
     return {"id": payload["id"], "executed": nbformat.writes(job.executed), "notes": job.notes,
@@ -503,7 +507,8 @@ def grade(course: Path, chapters: list[str] | None = None, students: list[str] |
     src_dir = lambda ch: course / "solutions" / ch if (course / "solutions" / ch).exists() else course / "source" / ch
     extra = {ch: [p for p in src_dir(ch).glob("*") if p.is_file() and p.suffix != ".ipynb"] for ch in chapters}
     runnable = {f"{j.chapter}/{j.student}": j for j in jobs if not j.invalid}
-    payloads = (notebook_job(j, timeout, memory_mb, extra[j.chapter]) for j in runnable.values())
+    trusted = {ch: trusted_notebook(db_url, ch) for ch in chapters}
+    payloads = (notebook_job(j, timeout, memory_mb, extra[j.chapter], trusted[j.chapter]) for j in runnable.values())
     failed = []
     for payload, result in cluster.run_jobs(run_notebook_job, payloads, scheduler, len(slots), log):
         if "error" in result:

@@ -1,5 +1,9 @@
 """The exercises' rules, checked on the students' code before it counts (static: Python's `ast`, nothing is run).
 
+Grades no longer depend on these rules for safety: test cells run in the grader's process and the student's
+process has no torch (`judge`, `executor`), so tampering cannot make a test pass and `import torch` fails there with
+ModuleNotFoundError (the reason shown). They remain as the course's stated rules, reported with the grade.
+
 The rules are derived from the chapter's source notebook, so they fit every chapter and never fault the
 instructor's own solution:
 
@@ -159,7 +163,11 @@ def check_cell(source: str, rules: Rules, cell: str | None) -> list[Violation]:
         elif isinstance(node, ast.Delete):
             targets = node.targets
         for t in targets:
-            for sub in ast.walk(t):
+            # The assigned objects only (`np.isclose = ...`, `EX["X"][0] = ...`), not names used inside an index
+            # (`grad[np.arange(B), y] -= 1` changes grad, not np).
+            for sub in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t]):
+                if isinstance(sub, ast.Starred):
+                    sub = sub.value
                 if isinstance(sub, (ast.Attribute, ast.Subscript)):
                     root = _root(sub)
                     if root in rules.protected or root in modules:

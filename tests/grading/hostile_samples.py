@@ -119,7 +119,10 @@ import torch
 def elman_step(X_t, H_prev, W_xh, W_hh, b_h):
     t = lambda a: torch.as_tensor(a)
     return torch.tanh(t(X_t) @ t(W_xh) + t(H_prev) @ t(W_hh) + t(b_h)).numpy()
-'''}, lost={g: "NumPy-only" for g in STEP}),
+'''}, lost={**{g: "NumPy-only" for g in STEP},
+            # torch is not importable where the student's code runs: the cell fails, elman_step is never defined,
+            # and elman_forward (which calls it) fails too.
+            **{g: "elman_step" for g in ("test_elman_forward_visible", "test_elman_forward_hidden")}}),
     "not_json": Sample("the file is not JSON", raw="this is not a notebook {", lost={ALL: "invalid notebook"}),
     "wrong_nbformat": Sample("JSON, but nbformat 99", raw='{"nbformat": 99, "nbformat_minor": 0, "cells": []}',
                               lost={ALL: "invalid notebook"}),
