@@ -46,6 +46,8 @@ from pathlib import Path
 # Packages a student's kernel must not import (the NumPy-only rule, as a fact of the filesystem).
 HIDDEN_PACKAGES = ("torch", "torchgen", "functorch", "triton")
 HIDDEN_STUB = 'raise ImportError("{name} is not available in the grading sandbox (NumPy only)")\n'
+# Set by `--unsafe-no-sandbox` where bubblewrap cannot run: programs then run unconfined, with the limits only.
+UNSAFE_ENV = "COURSE_UNSAFE_NO_SANDBOX"
 # Fresh uids for root mode: far above real users and subordinate id ranges (/etc/subuid starts at 100000).
 UID_BASE, UID_SPAN = 2**30, 2**24
 
@@ -419,9 +421,11 @@ def start(argv: list[str], workdir: Path, budget: Budget, *, read_only: list[Pat
     `budget.disk_bytes`). `read_only`: more host paths to show read-only (at their real paths). `seed`: files
     (name -> bytes) placed in the workdir before the program starts. `hide_torch=False` only for the legacy
     in-kernel hidden tests, which still compute references with torch."""
+    workdir = Path(os.path.abspath(workdir))
+    if os.environ.get(UNSAFE_ENV) == "1":
+        return _start_unconfined(argv, workdir, budget, env, seed)
     if not bwrap():
         raise RuntimeError(unavailable_reason.__wrapped__() or "bubblewrap is not installed")
-    workdir = Path(os.path.abspath(workdir))
     uid = UID_BASE + random.randrange(UID_SPAN) if is_root() else None
     parent = cgroup_parent()
     cgroup = _Cgroup(*parent, budget.memory_bytes) if parent else None
@@ -469,16 +473,31 @@ def start(argv: list[str], workdir: Path, budget: Budget, *, read_only: list[Pat
     return box
 
 
+def _start_unconfined(argv, workdir: Path, budget: Budget, env, seed) -> Sandboxed:
+    """No sandbox (the instructor said --unsafe-no-sandbox): the limits and a private folder only."""
+    workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for name, data in (seed or {}).items():
+        (workdir / name).write_bytes(data)
+    full_env = dict(_environment(workdir, env), PATH=os.environ.get("PATH", "/usr/bin:/bin"))
+    limits = Budget(**{**budget.__dict__, "processes": 10**6})
+    stderr_file = tempfile.TemporaryFile()
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr_file, cwd=workdir,
+                            env=full_env, preexec_fn=_preexec(limits, None), start_new_session=True)
+    box = Sandboxed(proc, budget, None, stderr_file, {}, workdir)
+    box.outside = lambda path: os.path.abspath(os.path.join(workdir, path))
+    return box
+
+
 # ---------------------------------------------------------------- a kernel started by jupyter_client
 
 
 def launch_command(workdir: Path, budget: Budget, link: Path, read_only: list[Path] = (),
-                   hide_torch: bool = True) -> list[str]:
+                   hide_torch: bool = True, env: dict[str, str] | None = None) -> list[str]:
     """The prefix a KernelManager puts before the kernel's command: `python -m autograder.grading.sandbox launch`.
     The kernel's connection file (IPC transport) is copied into the sandbox with its socket prefix moved there, and
     `link` (a short host path) is made a symlink to the sandbox's workdir, so the client reaches the sockets."""
     spec = {"workdir": str(workdir), "budget": budget.__dict__, "link": str(link),
-            "read_only": [str(p) for p in read_only], "hide_torch": hide_torch}
+            "read_only": [str(p) for p in read_only], "hide_torch": hide_torch, "env": env or {}}
     return [sys.executable, "-m", "autograder.grading.sandbox", "launch", json.dumps(spec), "--"]
 
 
@@ -492,7 +511,7 @@ def _launch(spec_json: str, cmd: list[str]) -> int:
     connection["ip"] = str(workdir / "kernel")     # the client's prefix is `link`/kernel, the same sockets
     cmd[i] = str(workdir / "kernel.json")
     box = start(cmd, workdir, Budget(**spec["budget"]), read_only=[Path(p) for p in spec["read_only"]],
-                hide_torch=spec["hide_torch"], seed={"kernel.json": json.dumps(connection).encode()})
+                hide_torch=spec["hide_torch"], env=spec["env"], seed={"kernel.json": json.dumps(connection).encode()})
     with box:
         if link.is_symlink():
             link.unlink()
