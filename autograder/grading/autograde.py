@@ -626,13 +626,13 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
     # Roster: the gradebook's students, plus anyone with a submission folder (nbgrader autograde adds them too),
     # except ids that are not safe file names: those are refused with the reason.
     on_disk = sorted(p.name for p in (course / "submitted").glob("*") if p.is_dir() and not p.is_symlink())
-    refused = {s: r for s in on_disk if (r := unsafe_id_reason(s))}
     roster = with_gradebook(db_url, lambda gb: sorted(s.id for s in gb.students))
+    refused = {s: r for s in {*on_disk, *roster} if (r := unsafe_id_reason(s))}
     for s in on_disk:
         if s not in roster and s not in refused and (students is None or s in students):
             with_gradebook(db_url, lambda gb: gb.update_or_create_student(s))
             roster.append(s)
-    wanted = sorted(set(roster) if students is None else set(students) - set(refused))
+    wanted = sorted((set(roster) if students is None else set(students)) - set(refused))
     outcomes: dict[str, dict[str, Outcome]] = {c: {} for c in chapters}
     jobs: list[Job] = []
     for chapter in chapters:

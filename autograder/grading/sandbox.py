@@ -124,6 +124,20 @@ def _own_cgroup() -> tuple[int, Path] | None:
     return None
 
 
+def _remove_stale_cgroups(parent: Path) -> None:
+    """Empty sandbox cgroups whose creator has died (a launcher killed before it could clean up)."""
+    for child in parent.glob("course-sandbox-*-*"):
+        try:
+            creator = int(child.name.split("-")[2])
+        except ValueError:
+            continue
+        if not Path(f"/proc/{creator}").exists():
+            try:
+                child.rmdir()              # fails, harmlessly, while a process is still in it
+            except OSError:
+                pass
+
+
 @functools.lru_cache(maxsize=1)
 def cgroup_parent() -> tuple[int, Path] | None:
     """The memory cgroup sandboxes are made under, after checking that a child can really be created."""
@@ -136,6 +150,7 @@ def cgroup_parent() -> tuple[int, Path] | None:
         probe.rmdir()
     except OSError:
         return None
+    _remove_stale_cgroups(found[1])
     return found
 
 
@@ -153,6 +168,7 @@ def limits_in_force() -> str:
 class _Cgroup:
     def __init__(self, version: int, parent: Path, memory_bytes: int):
         self.version = version
+        self.last_peak: int | None = None
         self.path = parent / f"course-sandbox-{os.getpid()}-{random.randrange(16**8):08x}"
         self.path.mkdir()
         if version == 2:
@@ -180,7 +196,8 @@ class _Cgroup:
             if self.version == 2:
                 events = dict(line.split() for line in (self.path / "memory.events").read_text().splitlines())
                 return int(events.get("oom_kill", 0)) > 0
-            return int((self.path / "memory.failcnt").read_text()) > 0
+            control = dict(line.split() for line in (self.path / "memory.oom_control").read_text().splitlines())
+            return int(control.get("oom_kill", 0)) > 0
         except (OSError, ValueError):
             return False
 
@@ -366,7 +383,9 @@ class Sandboxed:
             pass
 
     def peak_memory_bytes(self) -> int | None:
-        return self.cgroup.peak() if self.cgroup else None
+        if self.cgroup is None:
+            return None
+        return self.cgroup.peak() if self.cgroup.path.exists() else self.cgroup.last_peak
 
     def stderr_text(self, limit: int = 8000) -> str:
         self._stderr.flush()
@@ -392,6 +411,7 @@ class Sandboxed:
             if self.over_budget is None and self.cgroup.oom_killed():
                 self.over_budget = (f"memory: the notebook's processes used more than "
                                     f"{self.budget.memory_bytes >> 20} MiB")
+            self.cgroup.last_peak = self.cgroup.peak()
             self.cgroup.remove()
         self._stderr.close()
 

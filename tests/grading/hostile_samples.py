@@ -126,3 +126,40 @@ def elman_step(X_t, H_prev, W_xh, W_hh, b_h):
 }
 
 MARKERS = ("/tmp/hostile-background-marker", "/tmp/hostile-config-ran")
+
+# Submissions that are more than a notebook's code. STATUS: the outcome's status where it is not "graded";
+# SETUP (in test_hostile's fixture): what is done to the submitted files.
+_RIGHT_STEP = '''
+def elman_step(X_t, H_prev, W_xh, W_hh, b_h):
+    return np.tanh(X_t @ W_xh + H_prev @ W_hh + b_h)
+'''
+LONG_NAME = "s" * 247
+OUTPUT_BYTES = 64 * 2**20          # one line printed (the legacy executor receives it whole; see the report)
+HOSTILE.update({
+    "links_solution": Sample("the submitted notebook is a symlink to solutions/ (hidden tests in the feedback?)",
+                             lost={ALL: "symbolic link"}),
+    "links_classmate": Sample("the student's folder is a symlink to a classmate's (their grade?)",
+                              lost={ALL: "symbolic link"}),
+    "timestamp_shadow": Sample("timestamp.txt is a symlink to /etc/shadow; answers right",
+                               note="timestamp.txt ignored"),
+    "pasted_test": Sample("a test cell pasted twice (Jupyter copies its metadata); answers right",
+                          note="a pasted copy of test_elman_step_visible was ignored"),
+    "bad_metadata": Sample('"nbgrader": "x" in a cell\'s metadata; answers right',
+                           note="malformed nbgrader metadata ignored"),
+    "deep_expression": Sample("a 100,000-character expression",
+                              cells={"elman_step": "x = " + "1+" * 50_000 + "1\n" + _RIGHT_STEP},
+                              lost={ALL: "the rules could not read a cell"}),
+    "fills_disk": Sample("writes until the disk is full; answers right", cells={"elman_step": '''
+try:
+    with open("filler", "wb") as f:
+        while True:
+            f.write(b"x" * 2**20)
+except OSError as err:
+    print("stopped:", err)
+''' + _RIGHT_STEP}),
+    "prints_a_lot": Sample("prints 64 MiB on one line; answers right", note="output cut at the output budget",
+                           cells={"elman_step": f'print("x" * {OUTPUT_BYTES})\n' + _RIGHT_STEP}),
+    LONG_NAME: Sample("a 247-character student folder name; answers right", lost={ALL: "not a safe file name"}),
+})
+STATUS = {"links_solution": "invalid", "links_classmate": "invalid", LONG_NAME: "not graded",
+          "not_json": "invalid", "wrong_nbformat": "invalid"}
