@@ -149,7 +149,8 @@ HOSTILE.update({
     "deep_expression": Sample("a 100,000-character expression",
                               cells={"elman_step": "x = " + "1+" * 50_000 + "1\n" + _RIGHT_STEP},
                               lost={ALL: "the rules could not read a cell"}),
-    "fills_disk": Sample("writes until the disk is full; answers right", cells={"elman_step": '''
+    "fills_disk": Sample("writes until the disk is full (open() breaks the rules too)", lost={ALL: "open()"},
+                         cells={"elman_step": '''
 try:
     with open("filler", "wb") as f:
         while True:

@@ -82,7 +82,7 @@ def hostile_run(tmp_path_factory):
         "db.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(8); db.execute('COMMIT')"),
         str(course / "gradebook.db")], stdout=subprocess.PIPE, text=True)
     assert locker.stdout.readline().strip() == "locked"
-    run = grade(course, [CHAPTER], workers=2, timeout=5, log=lambda *a: None, budget=BUDGET)
+    run = grade(course, [CHAPTER], workers=2, timeout=20, log=lambda *a: None, budget=BUDGET)
     locker.wait()
     time.sleep(5)            # the background process would have acted by now
     return course, run, config_before
