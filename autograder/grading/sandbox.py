@@ -523,7 +523,10 @@ def launch_command(workdir: Path, budget: Budget, link: Path, read_only: list[Pa
 
 def _launch(spec_json: str, cmd: list[str]) -> int:
     """Runs outside the sandbox (the grader's user), for as long as the kernel: start it, wait, end with it."""
+    import ctypes
     import signal
+    # Die with the executor that started us (PR_SET_PDEATHSIG), and the sandbox dies with us (--die-with-parent).
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
     spec = json.loads(spec_json)
     workdir, link = Path(spec["workdir"]), Path(spec["link"])
     i = cmd.index("-f") + 1

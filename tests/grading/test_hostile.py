@@ -214,3 +214,22 @@ def test_class_report(hostile_run):
     with open(folder / "report.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert {r["test"] for r in rows} >= {"test_elman_step_visible", "test_concat_hidden"}
+
+
+def test_submissions_read_safely_and_within_budget(tmp_path):
+    """Without running anything: symlinks refused, sizes and cell counts checked, unsafe ids named."""
+    from autograder.grading.autograde import read_submission, read_timestamp, unsafe_id_reason
+    folder = tmp_path / "submitted" / "s1" / CHAPTER
+    folder.mkdir(parents=True)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1") for _ in range(401)])
+    nbformat.write(nb, folder / f"{CHAPTER}.ipynb")
+    assert read_submission(tmp_path, "s1", CHAPTER)[1].startswith("over budget: the notebook has 401 cells")
+    assert "over the 0 MiB budget" in read_submission(tmp_path, "s1", CHAPTER, max_bytes=1000)[1]
+    (folder / f"{CHAPTER}.ipynb").unlink()
+    os.mkfifo(folder / f"{CHAPTER}.ipynb")
+    assert "not a regular file" in read_submission(tmp_path, "s1", CHAPTER)[1]
+    (folder / "timestamp.txt").symlink_to("/etc/hostname")
+    assert read_timestamp(tmp_path, "s1", CHAPTER)[0] is None
+    assert "ignored" in read_timestamp(tmp_path, "s1", CHAPTER)[1]
+    assert unsafe_id_reason("s" * 247) and unsafe_id_reason("../x") and unsafe_id_reason("a b")
+    assert unsafe_id_reason("alice.smith-2") is None
