@@ -3,9 +3,13 @@
 It shows, on any machine, the same timing mistakes as a real GPU: launching a kernel costs the host only
 `launch_s`; the device runs the queued kernels one after another (one stream); `synchronize()` makes the host wait
 until the queue is empty; `item()` is a hidden synchronisation (like `tensor.item()` or printing a CUDA tensor).
+First-call costs (creating the CUDA context and library handles, autotuning, growing the allocator) are paid by the
+host, which blocks until they are done: they are host time, not queued device time, so even a clock read without
+synchronisation sees them.
 
     dev = FakeDevice(launch_s=10e-6)
-    work = dev.program(kernel_s=1e-3, cold_s=[50e-3])    # 1 ms of work per call; the first call costs 50 ms more
+    work = dev.program(kernel_s=1e-3, cold_s=[50e-3])    # 1 ms of work per call; the first call blocks 50 ms more
+    t0 = dev.clock(); work(); print(dev.clock() - t0)    # 50.01 ms: the host's first-call cost and the launch
     t0 = dev.clock(); work(); print(dev.clock() - t0)    # 10 us: the launch, not the work
 """
 from __future__ import annotations
@@ -52,16 +56,19 @@ class FakeDevice:
     def program(self, kernel_s: float, kernels: int = 1, cold_s: Sequence[float] = (),
                 jitter_s: Sequence[float] = (0.0,), outlier_every: int = 0, outlier_s: float = 0.0,
                 host_s: float = 0.0) -> Callable[[], None]:
-        """A callable that launches `kernels` kernels of `kernel_s` seconds each per call, plus, on its n-th call
-        (from 0): `cold_s[n]` extra for the first calls (warm-up: context, handles, autotuning, allocator),
-        `jitter_s[n % len(jitter_s)]`, and `outlier_s` on every `outlier_every`-th call (another process, a clock
-        change). `host_s` is Python time spent on the host between launches."""
+        """A callable that launches `kernels` kernels of `kernel_s` seconds each per call. On its n-th call (from 0)
+        the host first blocks for `cold_s[n]` (the first calls' costs: context, handles, autotuning, allocator,
+        all paid on the host); the first kernel of a call runs `jitter_s[n % len(jitter_s)]` longer, and
+        `outlier_s` longer on every `outlier_every`-th call (another process, a clock change). `host_s` is Python
+        time spent on the host before each launch."""
         calls = [0]
 
         def run() -> None:
             n = calls[0]
             calls[0] += 1
-            extra = (cold_s[n] if n < len(cold_s) else 0.0) + jitter_s[n % len(jitter_s)]
+            if n < len(cold_s):
+                self.host_work(cold_s[n])     # first-call set-up blocks the host; nothing is queued for it
+            extra = jitter_s[n % len(jitter_s)]
             if outlier_every and (n + 1) % outlier_every == 0:
                 extra += outlier_s
             for k in range(kernels):

@@ -9,6 +9,19 @@ timing pitfall measured wrong and right (no sync, first call, hidden syncs, TF32
 memory bandwidth against a measured device copy and the datasheet. Every file states device, driver, versions,
 date, shapes and dtype. `--device cpu --quick --out FILE` is a smoke test of this script (it refuses to write
 CPU numbers to the GPU results file).
+
+The chapter's predictions (autograder.references.gpu_timing.layer_time) are tested by the "predictions" section:
+- each layer's input product and its recurrence timed apart, with TF32 off and on (the model: SRU's whole layer
+  about 2.8x faster than the LSTM's at h = 512 in FP32, 7x or more with TF32, because TF32 speeds up the products
+  and not SRU's memory-bound recurrence);
+- warm L2 against an L2 flushed before every run (the model streams W_hh from memory every step; with W_hh in L2
+  the LSTM's recurrence should be faster than the model's bound);
+- the Python loop of the LSTM captured in a CUDA graph (launch overhead removed), against the same loop launched
+  from Python and against cuDNN;
+- the fused kernel's achieved bandwidth against B*h (the model: memory bound once B*h fills the device);
+- torch.backends.cudnn.benchmark off and on for torch.nn.LSTM (expected: no change, ATen picks the cuDNN RNN
+  algorithm by fixed rules and does not read the flag);
+- the device's clocks (nvidia-smi) before and after, so that a throttled run can be recognised.
 """
 from __future__ import annotations
 
@@ -24,9 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder.book import gpu_layers as layers  # noqa: E402
-from autograder.book.gpu_env import describe  # noqa: E402
+from autograder.book.gpu_env import clocks, describe  # noqa: E402
 from autograder.book.sru_triton import sru_recurrence  # noqa: E402
-from autograder.references.gpu_timing import device_peaks, sru_cost, synchronizer, time_cuda_events, time_it  # noqa: E402  # noqa: E402
+from autograder.references.gpu_timing import device_peaks, sru_cost, synchronizer, time_cuda_events, time_it  # noqa: E402
 
 DEFAULT_OUT = ROOT / "book" / "data" / "gpu_timing" / "results.json"
 PAPER = dict(B=32, hidden=(512, 1024), lengths=(32, 64, 128, 256, 512))
@@ -38,8 +51,8 @@ QUICK = dict(paper=dict(B=2, hidden=(16,), lengths=(4, 8)), batch=dict(T=4, h=16
 
 def timer_for(device, repeats: int, warmup: int):
     if device.type == "cuda":
-        return lambda fn: time_cuda_events(fn, repeats=repeats, warmup=warmup)
-    return lambda fn: time_it(fn, repeats=repeats, warmup=warmup)
+        return lambda fn, before=None: time_cuda_events(fn, repeats=repeats, warmup=warmup, before=before)
+    return lambda fn, before=None: time_it(fn, repeats=repeats, warmup=warmup)
 
 
 def measure(impl, T, B, h, backward, device, dtype, timer, modules):
@@ -50,7 +63,7 @@ def measure(impl, T, B, h, backward, device, dtype, timer, modules):
             modules[(impl, h)] = layers.build(impl, h, device, dtype)
         X = torch.randn(T, B, h, device=device, dtype=dtype, requires_grad=backward)
         timing = timer(layers.runner(modules[(impl, h)], X, backward))
-        row.update(median_ms=timing.median * 1e3, iqr_ms=timing.iqr * 1e3, repeats=len(timing.times))
+        row.update(median_ms=timing["median"] * 1e3, iqr_ms=timing["iqr"] * 1e3, repeats=len(timing["times"]))
     except Exception as err:  # record why (e.g. the sru package does not build), keep going
         row["error"] = f"{type(err).__name__}: {err}"[:300]
     print(json.dumps(row), flush=True)
@@ -85,10 +98,10 @@ def pitfalls(device, dtype, T, B, h):
         lstm(X)
         out["no_sync_ms"] = (time.perf_counter() - start) * 1e3         # returns when the kernels are queued
         sync()
-        out["sync_before_only_ms"] = time_it(lambda: (sync(), lstm(X)), synchronize=lambda: None).median * 1e3
-        out["time_it_ms"] = time_it(lambda: lstm(X), synchronize=sync).median * 1e3
+        out["sync_before_only_ms"] = time_it(lambda: (sync(), lstm(X)))["median"] * 1e3
+        out["time_it_ms"] = time_it(lambda: lstm(X), synchronize=sync)["median"] * 1e3
         if device.type == "cuda":
-            out["cuda_events_ms"] = time_cuda_events(lambda: lstm(X)).median * 1e3
+            out["cuda_events_ms"] = time_cuda_events(lambda: lstm(X))["median"] * 1e3
         out["torch_timer_ms"] = _torch_timer_ms(lambda: lstm(X))
         small = torch.randn(B, h, device=device, dtype=dtype)
 
@@ -98,16 +111,16 @@ def pitfalls(device, dtype, T, B, h):
                 acc = torch.tanh(acc * 0.5)
                 if hidden_sync:
                     acc.sum().item()     # a copy to the host: waits for the GPU every iteration
-        out["200_small_ops_ms"] = time_it(lambda: many_small(False), synchronize=sync).median * 1e3
-        out["200_small_ops_with_item_ms"] = time_it(lambda: many_small(True), synchronize=sync).median * 1e3
+        out["200_small_ops_ms"] = time_it(lambda: many_small(False), synchronize=sync)["median"] * 1e3
+        out["200_small_ops_with_item_ms"] = time_it(lambda: many_small(True), synchronize=sync)["median"] * 1e3
         if device.type == "cuda" and dtype == torch.float32:
             a = torch.randn(4096, 4096, device=device)
             flags = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
             for tf32 in (False, True):
                 torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = tf32
                 key = "tf32" if tf32 else "fp32"
-                out[f"matmul_4096_{key}_ms"] = time_cuda_events(lambda: a @ a).median * 1e3
-                out[f"lstm_{key}_ms"] = time_cuda_events(lambda: lstm(X)).median * 1e3
+                out[f"matmul_4096_{key}_ms"] = time_cuda_events(lambda: a @ a)["median"] * 1e3
+                out[f"lstm_{key}_ms"] = time_cuda_events(lambda: lstm(X))["median"] * 1e3
             torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = flags
     return out
 
@@ -123,7 +136,7 @@ def bandwidth(device, dtype, shapes, info):
     timer = time_cuda_events if device.type == "cuda" else time_it
     big = torch.empty(256 * 2**20 // 4, device=device, dtype=torch.float32)   # 256 MiB
     copy = timer(lambda: big.clone())
-    out = {"copy_GBps": 2 * big.numel() * 4 / copy.median / 1e9, "fused": []}
+    out = {"copy_GBps": 2 * big.numel() * 4 / copy["median"] / 1e9, "fused": []}
     peaks = device_peaks(info.get("device", ""))
     out["datasheet_GBps"] = peaks["bandwidth"] / 1e9 if peaks else None
     size = torch.tensor([], dtype=dtype).element_size()
@@ -135,11 +148,92 @@ def bandwidth(device, dtype, shapes, info):
         with torch.no_grad():
             timing = timer(lambda: sru_recurrence(U, x, *p, None, 3 ** 0.5, backend=backend))
         moved = sru_cost(T, B, h, h, size)["loop_bytes"]
-        out["fused"].append(dict(T=T, B=B, h=h, median_ms=timing.median * 1e3, bytes=moved,
-                                 GBps=moved / timing.median / 1e9, backend=backend))
+        out["fused"].append(dict(T=T, B=B, h=h, Bh=B * h, median_ms=timing["median"] * 1e3, bytes=moved,
+                                 GBps=moved / timing["median"] / 1e9, backend=backend))
         print(json.dumps(out["fused"][-1]), flush=True)
     sync()
     return out
+
+
+def _tf32(on: bool) -> None:
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = on
+
+
+def _l2_flusher(device):
+    """A callable that evicts the L2 cache (writes a buffer twice its size), or None on the CPU."""
+    if device.type != "cuda":
+        return None
+    size = getattr(torch.cuda.get_device_properties(device), "L2_cache_size", 50 * 2**20) or 50 * 2**20
+    scratch = torch.empty(2 * size // 4, device=device, dtype=torch.float32)
+    return lambda: scratch.fill_(1.0)
+
+
+def predictions(device, dtype, shapes, timer):
+    """What the chapter predicts and what it could not measure: see the module's docstring."""
+    out = {"parts": [], "l2": [], "graph": [], "cudnn_benchmark": []}
+    flush = _l2_flusher(device)
+    backend = "triton" if device.type == "cuda" else "torch"
+    for T, B, h in shapes:
+        lstm = torch.nn.LSTM(h, h).to(device, dtype)
+        sru = layers.SRULayer(h, backend).to(device, dtype)
+        loop = layers.LSTMLoop(lstm)
+        X = torch.randn(T, B, h, device=device, dtype=dtype)
+        W_ih = lstm.weight_ih_l0.detach()
+        with torch.no_grad():
+            XW = X @ W_ih.T
+            U = X @ sru.W
+            parts = {
+                "lstm_product": lambda: X @ W_ih.T,
+                "lstm_recurrence_loop": lambda: layers.lstm_recurrence(XW, lstm.weight_hh_l0),
+                "lstm_cudnn_whole": lambda: lstm(X),
+                "sru_product": lambda: X @ sru.W,
+                "sru_recurrence_fused": lambda: sru_recurrence(U, X, sru.v[0], sru.v[1], sru.b[0], sru.b[1], None,
+                                                               sru.alpha, backend=backend),
+            }
+            for tf32 in (False, True):
+                _tf32(tf32)
+                for name, fn in parts.items():
+                    t = timer(fn)
+                    out["parts"].append(dict(T=T, B=B, h=h, part=name, tf32=tf32, median_ms=t["median"] * 1e3,
+                                             iqr_ms=t["iqr"] * 1e3, backend=backend if "fused" in name else None))
+                    print(json.dumps(out["parts"][-1]), flush=True)
+            _tf32(False)
+            if flush is not None:
+                for name in ("lstm_cudnn_whole", "lstm_recurrence_loop", "sru_recurrence_fused"):
+                    warm, cold = timer(parts[name]), timer(parts[name], before=flush)
+                    out["l2"].append(dict(T=T, B=B, h=h, part=name, warm_ms=warm["median"] * 1e3,
+                                          flushed_ms=cold["median"] * 1e3))
+            else:
+                out["l2"].append(dict(T=T, B=B, h=h, skipped="no L2 to flush on the CPU"))
+            out["graph"].append(dict(T=T, B=B, h=h, **_graph_baseline(device, loop, lstm, X, timer)))
+            for flag in (False, True):
+                torch.backends.cudnn.benchmark = flag
+                t = timer(lambda: lstm(X))
+                out["cudnn_benchmark"].append(dict(T=T, B=B, h=h, benchmark=flag, median_ms=t["median"] * 1e3))
+            torch.backends.cudnn.benchmark = False
+    return out
+
+
+def _graph_baseline(device, loop, lstm, X, timer) -> dict:
+    """The Python-loop LSTM launched from Python, replayed from a CUDA graph, and cuDNN's, in ms."""
+    with torch.no_grad():
+        row = {"python_loop_ms": timer(lambda: loop(X))["median"] * 1e3,
+               "cudnn_ms": timer(lambda: lstm(X))["median"] * 1e3}
+        if device.type != "cuda":
+            row["graph_skipped"] = "CUDA graphs need a GPU"
+            return row
+        static = X.clone()
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(3):
+                loop(static)
+        torch.cuda.current_stream().wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            loop(static)
+        row["cuda_graph_ms"] = timer(graph.replay)["median"] * 1e3
+    return row
 
 
 def main(argv=None):
@@ -160,10 +254,11 @@ def main(argv=None):
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
     torch.backends.cudnn.benchmark = False
     info = describe(device)
+    info["clocks_before"] = clocks() if device.type == "cuda" else None
     print(json.dumps(info), flush=True)
     cfg = QUICK if args.quick else dict(paper=PAPER, batch=BATCH_SWEEP, hidden=HIDDEN_SWEEP)
     impls = [i for i in layers.IMPLEMENTATIONS if device.type == "cuda" or i != "sru_fused"]
-    results = {"schema": 1, "env": info, "dtype": args.dtype,
+    results = {"schema": 2, "env": info, "dtype": args.dtype,
                "timer": ("CUDA events" if device.type == "cuda" else "time.perf_counter")
                + f", median and IQR of {args.repeats} runs after {args.warmup} warm-up runs",
                "flags": {"tf32": False, "cudnn_benchmark": False}, "config": cfg}
@@ -172,7 +267,13 @@ def main(argv=None):
     results["runs"] = grid(cfg, device, dtype, timer_for(device, args.repeats, args.warmup), impls)
     shapes = [(T, p["B"], h) for h in p["hidden"] for T in (p["lengths"][-1],)]
     shapes.append((p["lengths"][-1], cfg["batch"]["batches"][-1], cfg["batch"]["h"]))
-    results["bandwidth"] = bandwidth(device, dtype, shapes, info)
+    # the fused kernel's bandwidth against B*h, at the longest length: does it reach the memory roof?
+    T_long, h_b = p["lengths"][-1], cfg["batch"]["h"]
+    shapes += [(T_long, B, h_b) for B in cfg["batch"]["batches"] if (T_long, B, h_b) not in shapes]
+    results["bandwidth"] = bandwidth(device, dtype, list(dict.fromkeys(shapes)), info)
+    results["predictions"] = predictions(device, dtype, [(T_long, p["B"], h) for h in p["hidden"]],
+                                         timer_for(device, args.repeats, args.warmup))
+    info["clocks_after"] = clocks() if device.type == "cuda" else None
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n")
     print(f"wrote {args.out}")

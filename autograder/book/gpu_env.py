@@ -31,6 +31,16 @@ def describe(device) -> dict:
     return info
 
 
+CLOCK_FIELDS = ("clocks.sm", "clocks.mem", "clocks.max.sm", "clocks.max.mem", "power.draw", "power.limit",
+                "temperature.gpu", "clocks_throttle_reasons.active")
+
+
+def clocks() -> dict:
+    """The device's current and maximum clocks, power and temperature (nvidia-smi), or {} where it is missing:
+    recorded before and after a benchmark, so that a throttled or down-clocked run can be recognised."""
+    return {field: value for field in CLOCK_FIELDS if (value := _nvidia_smi(field)) is not None}
+
+
 def _nvidia_smi(field: str) -> str | None:
     try:
         out = subprocess.run(["nvidia-smi", f"--query-gpu={field}", "--format=csv,noheader"], capture_output=True,

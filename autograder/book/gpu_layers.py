@@ -28,15 +28,20 @@ class LSTMLoop(torch.nn.Module):
     def forward(self, X):
         w_ih, w_hh = self.lstm.weight_ih_l0, self.lstm.weight_hh_l0
         XW = X @ w_ih.T + (self.lstm.bias_ih_l0 + self.lstm.bias_hh_l0)   # all steps at once: (T, B, 4h)
-        B, h = X.shape[1], w_hh.shape[1]
-        H_t = C_t = X.new_zeros(B, h)
-        out = []
-        for t in range(X.shape[0]):
-            i, f, g, o = (XW[t] + H_t @ w_hh.T).chunk(4, dim=1)
-            C_t = torch.sigmoid(f) * C_t + torch.sigmoid(i) * torch.tanh(g)
-            H_t = torch.sigmoid(o) * torch.tanh(C_t)
-            out.append(H_t)
-        return torch.stack(out)
+        return lstm_recurrence(XW, w_hh)
+
+
+def lstm_recurrence(XW: torch.Tensor, w_hh: torch.Tensor) -> torch.Tensor:
+    """The LSTM's sequential part alone, as a Python loop: XW (T, B, 4h) is the input product (biases included)."""
+    B, h = XW.shape[1], w_hh.shape[1]
+    H_t = C_t = XW.new_zeros(B, h)
+    out = []
+    for t in range(XW.shape[0]):
+        i, f, g, o = (XW[t] + H_t @ w_hh.T).chunk(4, dim=1)
+        C_t = torch.sigmoid(f) * C_t + torch.sigmoid(i) * torch.tanh(g)
+        H_t = torch.sigmoid(o) * torch.tanh(C_t)
+        out.append(H_t)
+    return torch.stack(out)
 
 
 class SRULayer(torch.nn.Module):

@@ -82,6 +82,77 @@ def sru_backward_cases(seed: int, specs: list[dict]) -> list[Case]:
     return cases
 
 
+class ProductCounter(np.ndarray):
+    """An ndarray that counts the matrix products it, or any array computed from it, takes part in.
+
+    Every result of an operation on a ProductCounter is one too, so products of derived arrays (a gradient times a
+    weight) are counted as well. `@`, np.matmul, np.dot, np.einsum, np.tensordot and np.inner are counted; an
+    implementation may count one product twice (einsum calling tensordot), which does not depend on T.
+    """
+    products = 0
+    COUNTED = {np.dot, np.einsum, np.tensordot, np.inner, np.vdot, np.matmul}
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if ufunc is np.matmul:
+            ProductCounter.products += 1
+        plain = tuple(x.view(np.ndarray) if isinstance(x, ProductCounter) else x for x in inputs)
+        if "out" in kwargs:
+            kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, ProductCounter) else o for o in kwargs["out"])
+        return _counting(getattr(ufunc, method)(*plain, **kwargs))
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func in ProductCounter.COUNTED:
+            ProductCounter.products += 1
+        return _counting(super().__array_function__(func, types, args, kwargs))
+
+
+def _counting(result):
+    if isinstance(result, tuple):
+        return tuple(_counting(r) for r in result)
+    if isinstance(result, np.ndarray) and not isinstance(result, ProductCounter):
+        return result.view(ProductCounter)
+    return result
+
+
+def count_products(fn, inputs: dict, watched=("X", "W", "W_f", "W_r", "W_s")) -> int:
+    """The number of matrix products `fn(**inputs)` takes with the watched arrays or anything computed from them."""
+    args = {k: v.view(ProductCounter) if k in watched and isinstance(v, np.ndarray) else v for k, v in inputs.items()}
+    ProductCounter.products = 0
+    fn(**args)
+    return ProductCounter.products
+
+
+def _structure_inputs(kind: str, T: int, projection: bool) -> dict:
+    rng = np.random.default_rng(7)
+    d_in, h = (4, 3) if projection else (3, 3)
+    p = sru_params(rng, d_in, h)
+    X = rng.normal(size=(T, 2, d_in))
+    if kind == "forward":
+        return {"X": X, **p, "c0": rng.normal(size=(2, h)), "W_s": p.get("W_s"), "scale_highway": True}
+    return {"X": X, **p, "c0": rng.normal(size=(2, h)), "dH": rng.normal(size=(T, 2, h)), "alpha": 1.5}
+
+
+def check_products_before_the_loop(fn, kind: str = "forward", projection: bool = False) -> None:
+    """Fail, with a message that teaches, when `fn` (the learner's sru_forward or sru_backward) takes matrix products
+    inside its time loop: the number of products it takes must not grow with the sequence length T."""
+    counts = {T: count_products(fn, _structure_inputs(kind, T, projection)) for T in (2, 7)}
+    if counts[7] <= counts[2]:
+        return
+    if kind == "forward":
+        where = ("a product of the inputs is taken at every step (for example X[t] @ W_f inside the loop). The "
+                 "chapter's forward pass computes X @ [W, W_f, W_r" + (", W_s" if projection else "") + "] for all T "
+                 "steps at once, before the loop, and uses only element-wise operations inside it")
+    else:
+        where = ("a product is taken at every step (for example X[t].T @ dF[t] accumulated in the loop, or "
+                 "dF[t] @ W_f.T). The chapter's backward pass collects the gradients of the pre-activations of all "
+                 "steps in the loop, which is element-wise, and takes each weight's gradient and dL/dX as one product "
+                 "over all T*B rows after it (the count includes the functions it calls: if it calls your "
+                 "sru_forward, make that pass its own check first)")
+    sizes = "d_in != h" if projection else "d_in == h"
+    raise AssertionError(f"sru_{kind} takes {counts[2]} matrix products for T = 2 steps and {counts[7]} for T = 7 "
+                         f"({sizes}): the number grows with the sequence length, so {where}.")
+
+
 def _measured_flops(fn) -> int:
     from torch.utils.flop_counter import FlopCounterMode  # imported here: torch loads only when cases are made
 

@@ -73,15 +73,72 @@ def test_loop_matches_a_hand_computation():
 def test_time_it_measures_the_work_and_the_mistakes_do_not():
     device = FakeDevice(launch_s=10e-6)
     work = device.program(kernel_s=1e-3, kernels=4, cold_s=[50e-3], outlier_every=5, outlier_s=20e-3)
-    timing = time_it(work, repeats=10, warmup=2, clock=device.clock, synchronize=device.synchronize)
-    assert timing.median == pytest.approx(4e-3 + 10e-6), "one launch plus four 1 ms kernels"
-    assert max(timing.times) == pytest.approx(24e-3 + 10e-6), "the outlier is among the times"
+    timing = time_it(work, device.clock, device.synchronize, repeats=10, warmup=2)
+    assert timing["median"] == pytest.approx(4e-3 + 10e-6), "one launch plus four 1 ms kernels"
+    assert max(timing["times"]) == pytest.approx(24e-3 + 10e-6), "the outlier is among the times"
     assert device.busy() == 0.0
     start = device.clock()
     work()
     assert device.clock() - start == pytest.approx(4 * 10e-6), "without a sync the host sees only the launches"
     device.item()
     assert device.busy() == 0.0, "item() is a hidden synchronisation"
+
+
+def test_first_call_costs_block_the_host():
+    """Context creation, handles and autotuning are paid by the host: a host clock sees them without any sync."""
+    device = FakeDevice(launch_s=10e-6)
+    work = device.program(kernel_s=1e-3, cold_s=[50e-3, 5e-3])
+    for cold in (50e-3, 5e-3, 0.0):
+        start = device.clock()
+        work()
+        assert device.clock() - start == pytest.approx(cold + 10e-6)
+    # the first call's kernel ran while the host was blocked in the second call; the last two are still queued
+    assert device.busy() == pytest.approx(2e-3 - 10e-6)
+
+
+def test_one_time_it_api_for_page_exercise_and_benchmarks():
+    """The library's time_it has the exercise's signature and return value (the exercise's solution is the same)."""
+    import inspect
+
+    from autograder.references import gpu_timing as timing
+    from tests.helpers import notebook_cells
+    params = list(inspect.signature(timing.time_it).parameters)
+    assert params == ["fn", "clock", "synchronize", "repeats", "warmup"]
+    assert inspect.signature(timing.time_it).parameters["repeats"].default == 10
+    assert inspect.signature(timing.time_it).parameters["warmup"].default == 2
+    namespace = {}
+    exec("import numpy as np\n" + dict((m.get("grade_id"), s) for m, s in notebook_cells.load("gpu_timing"))["time_it"],
+         namespace)
+    assert list(inspect.signature(namespace["time_it"]).parameters) == params
+    device = FakeDevice()
+    a = time_it(device.program(kernel_s=2e-3, cold_s=[1e-2], jitter_s=[0, 1e-4]), device.clock, device.synchronize)
+    twin = FakeDevice()
+    b = namespace["time_it"](twin.program(kernel_s=2e-3, cold_s=[1e-2], jitter_s=[0, 1e-4]), twin.clock,
+                             twin.synchronize)
+    assert a == b
+
+
+def test_whole_layer_model_and_the_illustrative_table():
+    """The page's whole-layer ratios come from the cost and roofline functions; the exercise's illustrative rows
+    with B = 32 are those predictions, rounded."""
+    from autograder.cases.gpu_timing import ILLUSTRATIVE_MODEL_ROWS
+    from autograder.references.gpu_timing import DEVICES, layer_time, whole_layer_ratio
+    from tests.helpers import notebook_cells
+    dev = DEVICES["NVIDIA H100 SXM"]
+    assert whole_layer_ratio(512, 32, 512, 512, dev) == pytest.approx(2.77, abs=0.01)
+    assert 2.9 < whole_layer_ratio(512, 32, 4096, 4096, dev) < 3.0
+    tf32 = [whole_layer_ratio(512, 32, h, h, dev, "tf32") for h in (512, 1024)]
+    assert 7.0 < tf32[0] < tf32[1] < 9.2
+    # SRU's recurrence alone is far faster than the LSTM's; its product is what dominates its layer
+    sru = layer_time("sru", 512, 32, 1024, 1024, dev)
+    assert sru["product"] > 5 * sru["recurrence"]
+    namespace = {}
+    exec(dict((m.get("grade_id"), s) for m, s in notebook_cells.load("gpu_timing"))["illustrative_table"], namespace)
+    rows = {(r["T"], r["B"], r["h"]): r for r in namespace["ILLUSTRATIVE_TABLE"]}
+    for shape in ILLUSTRATIVE_MODEL_ROWS:
+        T, B, h = shape
+        for kind, key in (("lstm", "lstm_cudnn_ms"), ("sru", "sru_fused_ms")):
+            assert rows[shape][key] == pytest.approx(layer_time(kind, T, B, h, h, dev)["total"] * 1e3, abs=5e-4)
 
 
 def test_cost_models_by_hand():
@@ -108,6 +165,13 @@ def test_recording_script_smoke_and_report(tmp_path):
     assert results["dtype"] == "float32" and results["runs"] and results["bandwidth"]["fused"]
     assert any("median_ms" in r for r in results["runs"])
     assert report.markdown_table(results, "paper", "forward").count("\n") >= 3
+    pred = results["predictions"]   # the chapter's predictions: parts apart, TF32 off/on, L2, graph, cudnn.benchmark
+    assert {(r["part"], r["tf32"]) for r in pred["parts"]} >= {(part, tf32) for tf32 in (False, True) for part in
+                                                                ("lstm_product", "lstm_recurrence_loop",
+                                                                 "sru_product", "sru_recurrence_fused")}
+    assert {r["benchmark"] for r in pred["cudnn_benchmark"]} == {False, True}
+    assert pred["graph"] and all("python_loop_ms" in r and "cudnn_ms" in r for r in pred["graph"])
+    assert pred["l2"] and "Bh" in results["bandwidth"]["fused"][0]
     refused = subprocess.run([sys.executable, "benchmarks/record_gpu_results.py", "--device", "cpu"], cwd=ROOT,
                              capture_output=True, text=True, timeout=300)
     assert refused.returncode != 0 and "Refusing" in refused.stderr, "CPU numbers must never become the GPU file"

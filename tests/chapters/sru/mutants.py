@@ -129,6 +129,10 @@ MUTANTS = {
         "U, F, R = X @ W, X @ W_f, X @ W_r", "U, F, R = X @ W_f, X @ W, X @ W_r")),
     "forward: W transposed (square)": ("test_sru_forward_hidden", _fwd(
         "U, F, R = X @ W,", "U, F, R = X @ (W.T if W.shape[0] == W.shape[1] else W),")),
+    "forward: products of X taken inside the time loop (X[t] @ W_f at every step)": ("test_sru_forward_hidden", _fwd(
+        "f = sig(F[t] + v_f * c + b_f)", "f = sig(X[t] @ W_f + v_f * c + b_f)")),
+    "forward: every projection taken step by step": ("test_sru_forward_hidden", _fwd(
+        "U, F, R = X @ W, X @ W_f, X @ W_r", "U, F, R = (np.stack([x @ M for x in X]) for M in (W, W_f, W_r))")),
     # sru_backward
     "backward: c_{t-1} reaches the loss only through c_t (gate paths v_f, v_r dropped)": (
         "test_sru_backward_hidden", _bwd("dc = dc * f + dF[t] * v_f + dR[t] * v_r", "dc = dc * f")),
@@ -154,6 +158,12 @@ MUTANTS = {
     "backward: dX misses the products' path (highway only)": ("test_sru_backward_hidden", _bwd(
         "g[\"X\"] = (rows(dU) @ W.T + rows(dF) @ W_f.T + rows(dR) @ W_r.T).reshape(T, B, d) + dXs",
         "g[\"X\"] = dXs")),
+    "backward: weight gradients as one product per step (X[t].T @ dF[t] summed)": ("test_sru_backward_hidden", _bwd(
+        "g[\"W\"], g[\"W_f\"], g[\"W_r\"] = Xr.T @ rows(dU), Xr.T @ rows(dF), Xr.T @ rows(dR)",
+        "g[\"W\"], g[\"W_f\"], g[\"W_r\"] = (sum(X[t].T @ A[t] for t in range(T)) for A in (dU, dF, dR))")),
+    "backward: dX as one product per step": ("test_sru_backward_hidden", _bwd(
+        "g[\"X\"] = (rows(dU) @ W.T + rows(dF) @ W_f.T + rows(dR) @ W_r.T).reshape(T, B, d) + dXs",
+        "g[\"X\"] = np.stack([dU[t] @ W.T + dF[t] @ W_f.T + dR[t] @ W_r.T for t in range(T)]) + dXs")),
     "backward: dc0 left at zero": ("test_sru_backward_hidden", _bwd('g["c0"] = dc', 'g["c0"] = 0 * dc')),
     # cost model
     "cost: LSTM with 3 gate blocks (3h) instead of 4": ("test_cost_model_hidden", _cost(

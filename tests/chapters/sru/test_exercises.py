@@ -1,5 +1,6 @@
-"""Guards for the SRU mutants: the unmutated answers they are made from pass every hidden test, and so does a correct
-answer that keeps its matrix products inside the loop (slow is not wrong; only wrong results lose points)."""
+"""Guards for the SRU mutants: the unmutated answers they are made from pass every hidden test, and a correct
+answer that keeps its matrix products inside the loop fails: the chapter teaches the products of all steps before the
+loop, and the tests count the products a function takes (autograder.cases.sru.check_products_before_the_loop)."""
 from tests.chapters.sru import mutants
 from tests.helpers import notebook_cells
 
@@ -32,5 +33,9 @@ def test_mutants_base_answers_pass():
     assert not _failures(base), "the unmutated answers of tests/chapters/sru/mutants.py must pass every test"
 
 
-def test_products_inside_the_loop_are_not_a_mistake():
-    assert not _failures({"sru_forward": _PRODUCTS_IN_THE_LOOP})
+def test_products_inside_the_loop_fail_visible_and_hidden_tests_with_a_message():
+    failures = _failures({"sru_forward": _PRODUCTS_IN_THE_LOOP})
+    # the backward tests fail too: the solution's sru_backward calls the learner's sru_forward, whose products count
+    assert {"test_sru_forward_visible", "test_sru_forward_hidden"} <= set(failures), failures
+    for error in failures.values():
+        assert isinstance(error, AssertionError) and "grows with the sequence length" in str(error)
