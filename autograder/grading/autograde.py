@@ -104,7 +104,12 @@ def read_regular(base: Path, parts: list[str], limit: int) -> bytes:
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             flags = os.O_RDONLY | os.O_NOFOLLOW | (os.O_NONBLOCK if last else os.O_DIRECTORY)
-            new = os.open(part, flags, dir_fd=fd)
+            try:
+                new = os.open(part, flags, dir_fd=fd)
+            except OSError as err:
+                if err.errno in (errno.ELOOP, errno.ENOTDIR) and stat.S_ISLNK(os.lstat(part, dir_fd=fd).st_mode):
+                    raise OSError(errno.ELOOP, f"{part} is a symbolic link") from None
+                raise
             os.close(fd)
             fd = new
         info = os.fstat(fd)

@@ -48,6 +48,7 @@ HIDDEN_PACKAGES = ("torch", "torchgen", "functorch", "triton")
 HIDDEN_STUB = 'raise ImportError("{name} is not available in the grading sandbox (NumPy only)")\n'
 # Set by `--unsafe-no-sandbox` where bubblewrap cannot run: programs then run unconfined, with the limits only.
 UNSAFE_ENV = "COURSE_UNSAFE_NO_SANDBOX"
+ADDRESS_SPACE_SLACK = 2 * 2**30
 # Fresh uids for root mode: far above real users and subordinate id ranges (/etc/subuid starts at 100000).
 UID_BASE, UID_SPAN = 2**30, 2**24
 
@@ -160,7 +161,8 @@ def limits_in_force() -> str:
            else "user namespace: code runs as this user, mapped, without capabilities")
     cg = cgroup_parent()
     memory = (f"memory: cgroup v{cg[0]} limit on the whole process tree ({cg[1]})" if cg
-              else "memory: RLIMIT_AS per process (no memory cgroup can be created here) with RLIMIT_NPROC")
+              else "memory: RLIMIT_AS (budget + 2 GiB) per process, as no memory cgroup can be created here, with "
+              "RLIMIT_NPROC bounding the number of processes")
     return (f"sandbox: bubblewrap {who}; namespaces pid, net, ipc, uts, mount; {memory}; disk: tmpfs size + "
             "RLIMIT_FSIZE; processes: RLIMIT_NPROC; CPU: RLIMIT_CPU; wall: watchdog")
 
@@ -428,8 +430,8 @@ def _preexec(budget: Budget, cgroup: _Cgroup | None):
             (cgroup.path / "cgroup.procs").write_text(str(os.getpid()))
         limits = [(resource.RLIMIT_CPU, budget.cpu_s), (resource.RLIMIT_FSIZE, budget.disk_bytes),
                   (resource.RLIMIT_NOFILE, budget.open_files), (resource.RLIMIT_CORE, 0)]
-        if cgroup is None:
-            limits.append((resource.RLIMIT_AS, budget.memory_bytes))
+        if cgroup is None:        # address space, not memory: torch alone reserves ~2 GiB it never touches
+            limits.append((resource.RLIMIT_AS, budget.memory_bytes + ADDRESS_SPACE_SLACK))
         for res, value in limits:
             resource.setrlimit(res, (value, value))
     return apply
