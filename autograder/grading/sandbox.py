@@ -109,13 +109,12 @@ def _own_cgroup() -> tuple[int, Path] | None:
     for line in lines:
         hid, controllers, path = line.split(":", 2)
         if hid == "0":
+            # cgroup v2: usable when the memory controller is enabled for our cgroup's children (delegated).
             for root in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified")):
                 folder = root / path.lstrip("/")
                 ctl = folder / "cgroup.subtree_control"
-                if "memory" in (root / "cgroup.controllers").read_text().split() if (
-                        root / "cgroup.controllers").exists() else False:
-                    if ctl.exists() and "memory" in ctl.read_text().split() and os.access(folder, os.W_OK):
-                        return 2, folder
+                if ctl.exists() and "memory" in ctl.read_text().split() and os.access(folder, os.W_OK):
+                    return 2, folder
     for line in lines:
         hid, controllers, path = line.split(":", 2)
         if "memory" in controllers.split(","):
