@@ -12,6 +12,8 @@
     python3 course.py demo        the instructor demonstration: autograde the sample submissions, write grades
     python3 course.py grade [CHAPTER …] [--workers N] [--timeout S] [--show-hidden-tests]
                                   grade submitted/ in a sandbox, in parallel; feedback, roster CSV, class report
+    python3 course.py roster import roster.csv   add or update the class (columns id,first_name,last_name,email,
+                                  lms_user_id) in the gradebook, in one transaction; `roster list` prints it
     python3 course.py nbgrader …  any nbgrader command, run in the course root with the environment on PATH
 
 Every command first makes sure the virtual environment matches requirements.txt and pyproject.toml
@@ -136,6 +138,10 @@ def grade(args: list[str]) -> None:
     run(BIN / "python", "-m", "autograder.grading.autograde", *args)
 
 
+def roster(args: list[str]) -> None:
+    run(BIN / "python", "-m", "autograder.grading.roster", *args)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(__doc__)
@@ -147,6 +153,7 @@ def main(argv: list[str]) -> int:
         "exercises": lambda: exercises(rest),
         "demo": lambda: demo(rest),
         "grade": lambda: grade(rest),
+        "roster": lambda: roster(rest),
         "nbgrader": lambda: run(BIN / "nbgrader", *rest),
         "setup": lambda: ensure_sandbox(),           # make sure .venv (and the grader's sandbox) is ready
     }

@@ -27,3 +27,28 @@ from nbgrader.preprocessors import GetGrades  # noqa: E402
 from autograder.grading.feedback import HideHiddenTests  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# The exchange: release_assignment -> (students) fetch_assignment, submit -> collect. By default a folder in the course
+# root, enough when instructor and students share one machine (nbgrader's release_assignment creates it, mode 0777;
+# the course folder must then be traversable, chmod o+x). On a JupyterHub, point every account at the shared exchange
+# with NBGRADER_EXCHANGE=/srv/nbgrader/exchange (or replace the line); students' own nbgrader_config.py needs the same
+# c.Exchange.root and c.CourseDirectory.course_id (README, "For instructors").
+import os  # noqa: E402
+
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE") or os.path.join(c.CourseDirectory.root, "exchange")
+# Created now rather than at the first release_assignment: the formgrader disables release and collect while the
+# exchange does not exist (nbgrader/apps/api.py, exchange_missing). 0777 is the mode nbgrader's release sets.
+if not os.path.isdir(c.Exchange.root):
+    try:
+        os.makedirs(c.Exchange.root)
+        os.chmod(c.Exchange.root, 0o777)
+    except OSError:
+        pass  # not ours to create (a shared exchange): nbgrader says so when it is used
+
+# zip_collect: Canvas's and Moodle's archives out of the box (autograder/grading/lms/); one LMS only:
+# --collector=autograder.grading.lms.canvas_collector.CanvasCollector (or moodle_collector.MoodleCollector).
+c.ZipCollectApp.collector_plugin = "autograder.grading.lms.any_collector.AnyLmsCollector"
+
+# export: nbgrader's CSV by default; an LMS's import format with
+# --exporter=autograder.grading.lms.canvas_export.CanvasExport (or moodle_export.MoodleExport), or here:
+# c.ExportApp.plugin_class = "autograder.grading.lms.canvas_export.CanvasExport"

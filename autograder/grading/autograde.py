@@ -66,7 +66,7 @@ from nbgrader.utils import parse_utc
 from sqlalchemy.exc import OperationalError
 from traitlets.config import Config
 
-from autograder.grading import policy, sandbox
+from autograder.grading import missing_steps, policy, sandbox
 from autograder.grading.release import nbgrader
 from autograder.grading.results import CellResult, StudentResult, error_reason
 from autograder.layout import ROOT
@@ -76,6 +76,7 @@ WORK_DIRS = ("submitted", "autograded", "feedback", "grading")
 LOCK_FILE = ".grading.lock"
 UNHASHED = {*WORK_DIRS, "gradebook.db", LOCK_FILE, ".venv", ".git", "_build", "__pycache__", ".pytest_cache",
             ".nbgrader.log", ".ipynb_checkpoints"}
+UNHASHED |= {"exchange", "downloaded"}      # students submit and LMS archives arrive while grading runs
 
 
 NOT_GRADED = "not graded"
@@ -250,14 +251,16 @@ def read_submission(course: Path, student: str, chapter: str, max_bytes: int = M
     return nb, None
 
 
-def read_timestamp(course: Path, student: str, chapter: str) -> tuple[bytes | None, str | None]:
-    """timestamp.txt's bytes, or a note why it was ignored (a symlink, not a regular file, too big)."""
+def read_timestamp(course: Path, student: str, chapter: str, name: str = "timestamp.txt"
+                   ) -> tuple[bytes | None, str | None]:
+    """The bytes of the small file `name` beside the submission (timestamp.txt, submission_secret.txt), or a note
+    why it was ignored (a symlink, not a regular file, too big)."""
     try:
-        return read_regular(course / "submitted", [student, chapter, "timestamp.txt"], 4096), None
+        return read_regular(course / "submitted", [student, chapter, name], 4096), None
     except FileNotFoundError:
         return None, None
     except OSError as err:
-        return None, f"timestamp.txt ignored: not a regular file of at most 4 KiB ({err.strerror or err})"
+        return None, f"{name} ignored: not a regular file of at most 4 KiB ({err.strerror or err})"
 
 
 def clean_metadata(nb, grade_ids: set[str]) -> list[str]:
@@ -303,12 +306,16 @@ class Job:
     invalid_status: str = "invalid"     # "graded" when refused for a budget (a zero with the reason)
     not_graded: str | None = None       # the grader's own failure: no grade recorded
     timestamp: bytes | None = None
+    secret: bytes | None = None
 
 
 def sanitize(job: Job, course: Path, db_url: str, timeout: int, rules: policy.Rules,
              source_ids: set[str] | None = None, budget: sandbox.Budget | None = None) -> None:
     """nbgrader's sanitizing steps, plus the report of what they repaired and of rule violations."""
     job.timestamp, note = read_timestamp(course, job.student, job.chapter)
+    if note:
+        job.notes.append(note)
+    job.secret, note = read_timestamp(course, job.student, job.chapter, "submission_secret.txt")
     if note:
         job.notes.append(note)
     nb, problem = read_submission(course, job.student, job.chapter)
@@ -457,6 +464,9 @@ def finish(job: Job, course: Path, db_url: str, budget: sandbox.Budget | None = 
     dest.mkdir(parents=True, exist_ok=True)
     if job.timestamp is not None:             # the bytes read safely, never a copy of whatever the path points to
         (dest / "timestamp.txt").write_bytes(job.timestamp)
+    # nbgrader's release_feedback files the feedback under the secret the student's `nbgrader submit` wrote.
+    if job.secret is not None:
+        (dest / "submission_secret.txt").write_bytes(job.secret)
     nbformat.write(nb, dest / f"{job.chapter}.ipynb")
 
 
@@ -626,7 +636,7 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
     if unsafe:
         os.environ[sandbox.UNSAFE_ENV] = "1"
     db_url = f"sqlite:///{course / 'gradebook.db'}"
-    chapters = chapters or submitted_chapters(course)
+    chapters = missing_steps.check(course, chapters, log)   # a skipped step: one line, no traceback
     before = course_hashes(course, [ROOT / "autograder"] if (ROOT / "autograder") not in course.parents else [])
     # Roster: the gradebook's students, plus anyone with a submission folder (nbgrader autograde adds them too),
     # except ids that are not safe file names: those are refused with the reason.

@@ -1,0 +1,101 @@
+"""zip_collect on archives laid out as Canvas and Moodle make them, with the course's collectors
+(autograder/grading/lms/): each file lands in submitted/<roster id>/<chapter>/<chapter>.ipynb, unknown students are
+skipped with the reason."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.grading import course_folder
+from autograder.grading.lms.canvas_collector import parse_canvas
+from autograder.grading.lms.moodle_collector import parse_moodle
+from autograder.grading.roster import import_roster
+from autograder.layout import ROOT
+
+CHAPTER = "elman_jordan"
+BIN = Path(sys.executable).parent
+ROSTER = """id,first_name,last_name,email,lms_user_id
+s001,Ada,Lovelace,ada@example.org,12345
+s002,Alan,Turing,alan@example.org,23456
+s003,Grace,Hopper,grace@example.org,
+"""
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    course = course_folder.make_course(tmp_path_factory.mktemp("zip") / "course", [CHAPTER])
+    roster = course / "roster.csv"
+    roster.write_text(ROSTER)
+    import_roster(course, roster)
+    return course
+
+
+def notebook_bytes(who: str) -> bytes:
+    """The released notebook, marked with who sent it, so the test can tell where each file landed."""
+    nb = nbformat.read(ROOT / "exercises" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
+    nb.metadata["sent_by"] = who
+    return nbformat.writes(nb).encode()
+
+
+def zip_collect(course: Path, archive: dict[str, bytes], *args: str) -> subprocess.CompletedProcess:
+    folder = course / "downloaded" / CHAPTER / "archive"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        old.unlink()
+    with zipfile.ZipFile(folder / "submissions.zip", "w") as z:
+        for name, data in archive.items():
+            z.writestr(name, data)
+    env = dict(os.environ, PATH=f"{BIN}:{os.environ.get('PATH', '')}")
+    return subprocess.run([str(BIN / "nbgrader"), "zip_collect", CHAPTER, "--force", *args], cwd=course,
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+def sent_by(course: Path, student: str) -> str | None:
+    path = course / "submitted" / student / CHAPTER / f"{CHAPTER}.ipynb"
+    return nbformat.read(path, as_version=4).metadata.get("sent_by") if path.exists() else None
+
+
+def test_file_name_patterns():
+    assert parse_canvas("/x/lovelaceada_12345_9001_elman_jordan.ipynb") == {
+        "lms_id": "12345", "name": "lovelaceada", "late": False, "file": "elman_jordan.ipynb"}
+    assert parse_canvas("turingalan_late_23456_9002_elman_jordan-1.ipynb")["late"] is True
+    assert parse_canvas("turing--alan-late_23456_9002_x.ipynb")["lms_id"] == "23456"   # older Canvas
+    assert parse_canvas("elman_jordan.ipynb") is None
+    flat = parse_moodle("/x/Ada Lovelace_501_assignsubmission_file_elman_jordan.ipynb")
+    assert (flat["name"], flat["participant"], flat["file"]) == ("Ada Lovelace", "501", "elman_jordan.ipynb")
+    nested = parse_moodle("/x/Alan Turing_502_assignsubmission_file/sub/mine.ipynb")
+    assert (nested["name"], nested["file"]) == ("Alan Turing", "mine.ipynb")
+    assert parse_moodle("/x/lovelaceada_12345_9001_elman_jordan.ipynb") is None
+
+
+def test_canvas_archive(course):
+    result = zip_collect(course, {
+        "lovelaceada_12345_9001_elman_jordan.ipynb": notebook_bytes("ada-canvas"),
+        "turingalan_late_23456_9002_elman_jordan-1.ipynb": notebook_bytes("alan-canvas"),   # renamed upload
+        "hoppergrace_34567_9003_my_answers.ipynb": notebook_bytes("grace-canvas"),   # no lms_user_id: by name
+        "strangerbob_99999_9004_elman_jordan.ipynb": notebook_bytes("bob-canvas"),   # not on the roster
+    }, "--collector=autograder.grading.lms.canvas_collector.CanvasCollector")
+    assert result.returncode == 0, result.stderr
+    assert [sent_by(course, s) for s in ("s001", "s002", "s003")] == ["ada-canvas", "alan-canvas", "grace-canvas"]
+    assert not (course / "submitted" / "strangerbob").exists()
+    assert "nobody on the roster has LMS id '99999'" in result.stderr
+
+
+def test_moodle_archive_both_layouts(course):
+    result = zip_collect(course, {   # the course's default collector (nbgrader_config.py) recognizes both LMSs
+        "Ada Lovelace_501_assignsubmission_file/elman_jordan.ipynb": notebook_bytes("ada-moodle"),
+        "Alan Turing_502_assignsubmission_file_elman_jordan.ipynb": notebook_bytes("alan-moodle"),
+        "Grace Hopper_503_assignsubmission_file/work/final.ipynb": notebook_bytes("grace-moodle"),
+        "Bob Stranger_504_assignsubmission_file/elman_jordan.ipynb": notebook_bytes("bob-moodle"),
+        "Ada Lovelace_501_assignsubmission_file/notes.txt": b"not a notebook",
+    })
+    assert result.returncode == 0, result.stderr
+    assert [sent_by(course, s) for s in ("s001", "s002", "s003")] == ["ada-moodle", "alan-moodle", "grace-moodle"]
+    assert "the name 'Bob Stranger'" in result.stderr
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == ["s001", "s002", "s003"]
