@@ -636,7 +636,8 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
     if unsafe:
         os.environ[sandbox.UNSAFE_ENV] = "1"
     db_url = f"sqlite:///{course / 'gradebook.db'}"
-    chapters = missing_steps.check(course, chapters, log)   # a skipped step: one line, no traceback
+    # A skipped step: one line, no traceback. Retried while another process holds the gradebook's lock.
+    chapters = retry_locked(lambda: missing_steps.check(course, chapters, log))
     before = course_hashes(course, [ROOT / "autograder"] if (ROOT / "autograder") not in course.parents else [])
     # Roster: the gradebook's students, plus anyone with a submission folder (nbgrader autograde adds them too),
     # except ids that are not safe file names: those are refused with the reason.
