@@ -11,14 +11,23 @@ c.CourseDirectory.course_id = "rnn-elman-to-sru"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 
-# Students see these stubs in place of the solutions.
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+# Students see these stubs in place of the solutions. A blank answer then fails with this sentence, not a bare
+# "NotImplementedError: " (the grader's reasons keep the exception's name, autograder/grading/results.py).
+c.ClearSolutions.code_stub = {
+    "python": '# YOUR CODE HERE\nraise NotImplementedError("not answered yet: replace this line with your code")'}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Grading: each cell gets 30 s (a correct solution needs well under one); a cell past that is interrupted and
 # fails with CellTimeoutError, and the next cells still run.
 c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
+
+# Every released notebook opens with the same set-up cell: what to install, and a clear failure without it.
+from nbgrader.converters import GenerateAssignment  # noqa: E402
+
+from autograder.grading.install_cell import InsertInstallCell  # noqa: E402
+
+c.GenerateAssignment.preprocessors = [InsertInstallCell, *GenerateAssignment.class_traits()["preprocessors"].default()]
 
 # Feedback shows students what failed and why, not the hidden tests' source (autograder/grading/feedback.py).
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402

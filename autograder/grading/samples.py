@@ -66,6 +66,7 @@ def rnn_params_from_torch(rnn):
         },
         lost={"test_elman_forward_visible": "off by one in time", "test_elman_forward_hidden": "time step 0",
               "test_jordan_forward_visible": "H is wrong from time step 1", "test_jordan_forward_hidden": "is wrong",
+              "test_rnn_params_from_torch_visible": "PyTorch keeps two biases",
               "test_rnn_params_from_torch_hidden": "H computed with your parameters is wrong"}),
     "raises": Sample(
         "the Jordan cell raises NameError when run, so jordan_forward is never defined; the rest is right",

@@ -246,3 +246,11 @@ MUTANTS = {
     "birnn: every layer starts from layer 0's H0": ("test_birnn_forward_hidden", {"birnn_forward": _birnn(
         h0f="H0[0]", h0b="H0[1]")}),
 }
+
+# Mistakes the VISIBLE tests must catch too, with a phrase the message must contain.
+VISIBLE = {
+    "clip: without PyTorch's epsilon": ("test_clip_gradients_visible", "the 1e-6 shows when the norm is small"),
+    "checker: works in the input's dtype (float32)": ("test_gradient_check_visible", "x came in float32"),
+    "bptt: ignores a given H0 in dW_hh": ("test_bptt_visible", "wrong from a given H0"),
+    "step: W_hh not transposed in dH_prev": ("test_rnn_step_backward_visible", "dL/dH_prev = dL/dA @ W_hhᵀ"),
+}

@@ -1,4 +1,5 @@
-"""Mistakes learners make in chapter 1. Each must make the named hidden test fail."""
+"""Mistakes learners make in chapter 1. Each must make the named hidden test fail; those in VISIBLE, the visible
+test too."""
 
 _STEP = '''
 def elman_step(X_t, H_prev, W_xh, W_hh, b_h):
@@ -104,4 +105,14 @@ MUTANTS = {
              '"b_h": rnn.bias_ih_l0.detach().numpy().astype(float)}')}),
     "load: returns torch tensors": ("test_rnn_params_from_torch_hidden", {"rnn_params_from_torch": _LOAD.format(
         expr='{"W_xh": rnn.weight_ih_l0.T, "W_hh": rnn.weight_hh_l0.T, "b_h": rnn.bias_ih_l0 + rnn.bias_hh_l0}')}),
+}
+
+# Mistakes the VISIBLE tests must catch too (a learner sees them before grading), with a phrase the message must
+# contain: tests/chapters/test_visible_tests_catch_mistakes.py.
+VISIBLE = {
+    "step: previous state ignored": ("test_elman_step_visible", "is H_prev @ W_hh there"),
+    "step: W_hh transposed": ("test_elman_step_visible", "(not transposed)"),
+    "forward: ignores a given H0": ("test_elman_forward_visible", "wrong from a given H0"),
+    "load: only bias_ih": ("test_rnn_params_from_torch_visible", "PyTorch keeps two biases"),
+    "load: weights not transposed": ("test_rnn_params_from_torch_visible", "the transpose of the expected one"),
 }

@@ -187,3 +187,23 @@ MUTANTS = {
         "test_count_params_hidden", _count(gates='{"rnn": 1, "gru": 4, "lstm": 4}')),
     "count: layers above the first read d_in": ("test_count_params_hidden", _count(upper_input="d_in")),
 }
+
+# Mistakes the VISIBLE tests must catch too, with a phrase the message must contain.
+VISIBLE = {
+    "step: sigmoid and tanh swapped": ("test_gru_step_visible", "(they are swapped)"),
+    "step: b_hn outside the reset product": ("test_gru_step_visible", "b_hn is inside the reset product"),
+    "step: update gate interpolates the wrong way round": ("test_gru_step_visible", "the interpolation is reversed"),
+    "forward: ignores a given H0": ("test_gru_forward_visible", "wrong from a given H0"),
+    "forward: does not pass reset_after on": ("test_gru_forward_visible", "pass reset_after on"),
+    "load: gate order r, z swapped (read as z, r, n)": ("test_gru_params_from_torch_visible", "order r, z, n"),
+    "load: b_hn merged into b_xn (outside the reset product)": ("test_gru_params_from_torch_visible",
+                                                                 "b_hn (bias_hh's n block) stays apart"),
+    "load: only bias_ih for r and z": ("test_gru_params_from_torch_visible", "b_r = bias_ih + bias_hh"),
+    "backward: no gradient through the update gate's direct path (G * Z)": (
+        "test_gru_backward_visible", "dL/dX is wrong at time step 1 (step 2 is right)"),
+    "count: upper layers read h, not h * directions": ("test_count_params_visible", "h * directions inputs"),
+    "count: layers above the first read d_in": ("test_count_params_visible", "h * directions inputs"),
+}
+VISIBLE_HINTS = {
+    "backward: no gradient through the update gate's direct path (G * Z)": "G_t ⊙ Z_t",
+}

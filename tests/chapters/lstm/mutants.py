@@ -164,6 +164,9 @@ MUTANTS = {
         _GATES, 'I, F, O = [np.maximum(0, pre[g]) for g in "ifo"]\n    G = np.tanh(pre["g"])'),
     "step: forget gate on the candidate, input gate on the old cell": _step(
         "C_t = F * C_prev + I * G", "C_t = I * C_prev + F * G"),
+    "step: ignores C_prev (no forget term)": _step("C_t = F * C_prev + I * G", "C_t = I * G"),
+    "step: ReLU forget gate": _step(_GATES, 'I, O = sigmoid(pre["i"]), sigmoid(pre["o"])\n'
+                                            '    F = np.maximum(0, pre["f"])\n    G = np.tanh(pre["g"])'),
     "step: H from the old cell": _step("return O * np.tanh(C_t), C_t", "return O * np.tanh(C_prev), C_t"),
     "step: H without tanh of the cell": _step("return O * np.tanh(C_t), C_t", "return O * C_t, C_t"),
     "step: missing biases": _step(' + p["b_" + g]', ""),
@@ -174,6 +177,8 @@ MUTANTS = {
         "        H_t, C_t = H_new, C_new\n        H[t], C[t] = H_t, C_t",
         "        H[t], C[t] = H_t, C_t\n        H_t, C_t = H_new, C_new"),
     "forward: reads X[t-1] (off by one)": _forward("lstm_step(X[t],", "lstm_step(X[max(t - 1, 0)],"),
+    "forward: returns (B, T, h) arrays (batch first)": _forward(
+        "    return H, C", "    return H.transpose(1, 0, 2), C.transpose(1, 0, 2)"),
     "forward: mask ignored": _forward("if mask is not None:", "if False:"),
     "forward: padding resets the states to zero": _forward(
         "            H_new = keep * H_new + (1 - keep) * H_t\n            C_new = keep * C_new + (1 - keep) * C_t",
@@ -219,6 +224,10 @@ MUTANTS = {
         '"g": dC_t * I * (1 - G ** 2)', '"g": dC_t * I * G * (1 - G)'),
     "backward: forget gate gradient with the new cell": _backward(
         '"f": dC_t * C_p * F * (1 - F)', '"f": dC_t * C * F * (1 - F)'),
+    "backward: forget gate gradient with H_(t-1) instead of C_(t-1)": _backward(
+        '"f": dC_t * C_p * F * (1 - F)', '"f": dC_t * H_p * F * (1 - F)'),
+    "backward: dW_h at step 0 with zeros instead of the given H0": _backward(
+        'grads["W_h" + g][t] = H_p.T @ dA[g]', 'grads["W_h" + g][t] = (H_p if t > 0 else 0 * H_p).T @ dA[g]'),
     "backward: dL/dC_t without tanh' (dH ⊙ O)": _backward(
         "dC_t = dH_t * O * (1 - tanh_C ** 2) + dC_from_next", "dC_t = dH_t * O + dC_from_next"),
     "backward: recurrent weight gradient with H_t instead of H_(t-1)": _backward(
@@ -235,4 +244,27 @@ MUTANTS = {
         'sigmoid(pre["i"] + C_t * p["w_ci"])', 'sigmoid(pre["i"] + C_t * p["w_cf"])'),
     "peephole: peephole inside the tanh of the candidate": _peephole(
         'np.tanh(pre["g"])', 'np.tanh(pre["g"] + C_t * p["w_ci"])'),
+}
+
+# Mistakes the VISIBLE tests must catch too, with a phrase the message must contain.
+VISIBLE = {
+    "step: ignores C_prev (no forget term)": ("test_lstm_step_visible", "C_t = F_t ⊙ C_prev + I_t ⊙ G_t"),
+    "step: ReLU forget gate": ("test_lstm_step_visible", "(a sigmoid: ReLU or tanh would pass at C_prev = 0)"),
+    "step: ReLU gates (the seed article's mistake)": ("test_lstm_step_visible", "C_1 (step 1, from C_0 = 0) is wrong"),
+    "step: W_h transposed (square)": ("test_lstm_step_visible", "H_prev @ W_h<g> in every gate"),
+    "forward: padding keeps H but updates C": ("test_lstm_forward_visible", "must hold the cell state C as well"),
+    "forward: ignores a given C0": ("test_lstm_forward_visible", "wrong from a given H0 and C0"),
+    "forward: mask ignored": ("test_lstm_forward_visible", "the state stays what it was"),
+    "forward: returns (B, T, h) arrays (batch first)": ("test_stacked_lstm_forward_visible",
+                                                        "lstm_forward (exercise 2) fails: fix it first"),
+    "load: only bias_ih (a missing bias)": ("test_lstm_params_from_torch_visible", "PyTorch keeps two biases"),
+    "load: gate order i, f, o, g instead of i, f, g, o": ("test_lstm_params_from_torch_visible", "order i, f, g, o"),
+    "backward: forget gate gradient with H_(t-1) instead of C_(t-1)": ("test_lstm_backward_visible",
+                                                                       "(forget gate F) is wrong at time step 2"),
+    "backward: dW_h at step 0 with zeros instead of the given H0": ("test_lstm_backward_visible",
+                                                                    "the given initial state H0 (not zeros)"),
+}
+# The hints that the visible test's message must carry for these (checked beside the phrase above).
+VISIBLE_HINTS = {
+    "backward: forget gate gradient with H_(t-1) instead of C_(t-1)": "the previous CELL state C_(t-1)",
 }
