@@ -284,7 +284,7 @@ def clean_metadata(nb, grade_ids: set[str]) -> list[str]:
         elif gid in seen:
             del meta["nbgrader"]
             notes.append(f"cell {index}: a pasted copy of {gid} was ignored (the original cell was graded)")
-        elif (nbg.get("grade") or nbg.get("solution") or nbg.get("locked")) and gid not in grade_ids:
+        elif nbg.get("grade") and gid not in grade_ids:      # a test the source does not have: never scored
             del meta["nbgrader"]
             notes.append(f"cell {index}: nbgrader metadata naming {gid[:60]!r}, which the source does not have, "
                          "was ignored")
