@@ -32,14 +32,14 @@ def test_cluster_grades_equal_local_grades(tmp_path, small_class, local_grades):
 
 
 def _notebook_started(proc) -> bool:
-    """Whether a worker's session runs a notebook (its job's `autograder.grading.execute` process)."""
+    """Whether a worker's session runs a notebook (the student's process: autograder/grading/executor.py)."""
     try:
         tree = psutil.Process(proc.pid).children(recursive=True)
     except psutil.NoSuchProcess:
         return False
     for p in tree:
         try:
-            if "autograder.grading.execute" in " ".join(p.cmdline()):
+            if "executor.py" in " ".join(p.cmdline()):
                 return True
         except psutil.Error:
             continue
