@@ -18,14 +18,10 @@ from autograder.grading.lms.canvas_export import CANVAS_COLUMNS
 from autograder.grading.lms.moodle_export import MOODLE_COLUMNS
 from autograder.grading.roster import import_roster
 from autograder.layout import ROOT
+from tests.helpers.small_class import ROSTER
 
 CHAPTER = "elman_jordan"
 BIN = Path(sys.executable).parent
-ROSTER = """id,first_name,last_name,email,lms_user_id
-s001,Ada,Lovelace,ada@example.org,12345
-s002,Alan,Turing,alan@example.org,23456
-s003,Grace,Hopper,grace@example.org,
-"""
 FAILED_TEST = "test_elman_forward_hidden"
 REASON = "CheckFailure: H is wrong from time step 1 on"
 

@@ -11,18 +11,9 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograder.grading.missing_steps import MissingStep, check
-from autograder.grading.roster import open_gradebook
 from autograder.layout import ROOT
 
 CHAPTER = "elman_jordan"
-
-
-@pytest.fixture(scope="module")
-def empty_gradebook(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("gradebook")
-    with open_gradebook(folder):
-        pass
-    return folder / "gradebook.db"
 
 
 @pytest.fixture

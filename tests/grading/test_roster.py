@@ -14,18 +14,8 @@ from autograder.grading.roster import (
     import_roster,
     list_students,
     main,
-    open_gradebook,
     read_roster,
 )
-
-
-@pytest.fixture(scope="module")
-def empty_gradebook(tmp_path_factory) -> Path:
-    """An empty gradebook made once: creating one runs nbgrader's database migrations (seconds)."""
-    folder = tmp_path_factory.mktemp("gradebook")
-    with open_gradebook(folder):
-        pass
-    return folder / "gradebook.db"
 
 
 @pytest.fixture

@@ -17,14 +17,10 @@ from autograder.grading.lms.canvas_collector import parse_canvas
 from autograder.grading.lms.moodle_collector import parse_moodle
 from autograder.grading.roster import import_roster
 from autograder.layout import ROOT
+from tests.helpers.small_class import ROSTER
 
 CHAPTER = "elman_jordan"
 BIN = Path(sys.executable).parent
-ROSTER = """id,first_name,last_name,email,lms_user_id
-s001,Ada,Lovelace,ada@example.org,12345
-s002,Alan,Turing,alan@example.org,23456
-s003,Grace,Hopper,grace@example.org,
-"""
 
 
 @pytest.fixture(scope="module")

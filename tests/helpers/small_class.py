@@ -47,3 +47,11 @@ def copy_class(course: Path, dest: Path) -> Path:
 def grades(run, chapter: str = CHAPTER) -> dict[str, dict]:
     """{student: the outcome as a dict}: scores, per-cell scores and reasons, notes."""
     return {s: asdict(o) for s, o in run.outcomes[chapter].items()}
+
+
+# A roster in the format `python3 course.py roster import` reads (README), one student without an LMS id.
+ROSTER = """id,first_name,last_name,email,lms_user_id
+s001,Ada,Lovelace,ada@example.org,12345
+s002,Alan,Turing,alan@example.org,23456
+s003,Grace,Hopper,grace@example.org,
+"""
