@@ -2,12 +2,13 @@
 """The course's one entry point. Standard library only, so it runs on a fresh machine with just Python 3.
 
     python3 course.py build       create .venv if needed, install, build the website into _build/html
-    python3 course.py test        the same set-up (and the browser, see ensure_browser), then the whole test suite
+    python3 course.py test        the same set-up (and the browser and bubblewrap, see ensure_packages), then the
+                                  whole test suite
                                   (what .ci/run calls)
     python3 course.py exercises [CHAPTER …]  regenerate exercises/ from solutions/ (nbgrader generate_assignment),
                                   then the release check (delimiters, unmarked cells, leaks)
     python3 course.py exercises --check      only the release check (after `nbgrader generate_assignment`)
-    python3 course.py setup       only create or update .venv
+    python3 course.py setup       only create or update .venv (and install bubblewrap when root)
     python3 course.py demo        the instructor demonstration: autograde the sample submissions, write grades
     python3 course.py grade [CHAPTER …] [--workers N] [--timeout S] [--show-hidden-tests]
                                   grade submitted/ in a sandbox, in parallel; feedback, roster CSV, class report
@@ -82,26 +83,44 @@ def build() -> None:
 BROWSER_PACKAGES = {Path("/usr/bin/chromium"): "chromium", Path("/usr/bin/chromedriver"): "chromium-driver"}
 
 
-def ensure_browser() -> None:
-    """Install chromium and chromium-driver with apt-get when they are missing and this runs as root; otherwise say
-    so and go on (the browser tests then skip, naming what is missing)."""
-    missing = [package for binary, package in BROWSER_PACKAGES.items() if not binary.exists()]
+# The grader runs each student's notebook in a bubblewrap sandbox (autograder/grading/sandbox.py): Debian's
+# `bubblewrap`, installed the same way.
+SANDBOX_PACKAGES = {Path("/usr/bin/bwrap"): "bubblewrap"}
+
+
+def ensure_packages(packages: dict[Path, str], what: str) -> None:
+    """Install the Debian packages whose binaries are missing, with apt-get, when this runs as root; otherwise say
+    so and go on (the tests that need them then skip, naming what is missing)."""
+    missing = [package for binary, package in packages.items() if not binary.exists()]
     if not missing:
         return
     if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("apt-get"):
         print(f"note: {' and '.join(missing)} missing; installing needs root and apt-get "
-              f"(apt-get install -y {' '.join(missing)}). The browser tests will skip.", flush=True)
+              f"(apt-get install -y {' '.join(missing)}). {what} will skip.", flush=True)
         return
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for cmd in (["apt-get", "-q", "update"], ["apt-get", "-q", "install", "-y", "--no-install-recommends", *missing]):
+    install = ["apt-get", "-q", "install", "-y", "--no-install-recommends", *missing]
+    if subprocess.run(install, env=env, capture_output=True).returncode == 0:
+        print("+", " ".join(install), flush=True)
+        return
+    for cmd in (["apt-get", "-q", "update"], install):
         print("+", " ".join(cmd), flush=True)
         if subprocess.run(cmd, env=env).returncode != 0:
-            print(f"note: `{' '.join(cmd)}` failed; the browser tests will skip.", flush=True)
+            print(f"note: `{' '.join(cmd)}` failed; {what} will skip.", flush=True)
             return
+
+
+def ensure_browser() -> None:
+    ensure_packages(BROWSER_PACKAGES, "the browser tests")
+
+
+def ensure_sandbox() -> None:
+    ensure_packages(SANDBOX_PACKAGES, "grading student code (and its tests)")
 
 
 def test(args: list[str]) -> None:
     ensure_browser()
+    ensure_sandbox()
     run(BIN / "python", "-m", "pytest", *args)
 
 
@@ -115,6 +134,7 @@ def demo(args: list[str]) -> None:
 
 
 def grade(args: list[str]) -> None:
+    ensure_sandbox()
     run(BIN / "python", "-m", "autograder.grading.autograde", *args)
 
 
@@ -135,7 +155,7 @@ def main(argv: list[str]) -> int:
         "grade": lambda: grade(rest),
         "roster": lambda: roster(rest),
         "nbgrader": lambda: run(BIN / "nbgrader", *rest),
-        "setup": lambda: None,                       # only make sure .venv is ready
+        "setup": lambda: ensure_sandbox(),           # make sure .venv (and the grader's sandbox) is ready
     }
     if command not in commands:
         print(f"unknown command {command!r}\n{__doc__}", file=sys.stderr)

@@ -8,22 +8,23 @@ release unmodified, a file that is not a notebook) in three identical course fol
   * stock: `nbgrader autograde CHAPTER` with nbgrader's own Execute (a Jupyter kernel, no sandbox);
   * nbgrader+judge: `nbgrader autograde CHAPTER` with this course's nbgrader_config.py (TrustedExecute);
   * course: `python -m autograder.grading.autograde CHAPTER` (WORKERS in parallel, class report; no feedback).
-Each runs as a child process; core-seconds are the user+system CPU of all its processes (getrusage of the children),
-printed per notebook, with wall time, and the grades are compared student by student.
+Each runs as a child process; core-seconds are the CPU of all its processes, sandboxed ones included
+(`cpu_accounting.measured`: a cpuacct cgroup, else the machine's busy time), printed per notebook with wall time,
+and the grades are compared student by student.
 """
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cpu_accounting  # noqa: E402
 import nbformat  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 
@@ -77,15 +78,10 @@ c.Autograde.autograde_preprocessors = [Execute, IgnorePattern, ClearMetadataPrep
 """
 
 
-def measured(cmd: list[str], cwd: Path) -> tuple[float, float, subprocess.CompletedProcess]:
-    """(core-seconds of the child processes, wall seconds, the result) of one command."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t = time.perf_counter()
-    env = dict(nbgrader_env(), PYTHONPATH=str(ROOT))
-    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - t
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall, result
+def measured(cmd: list[str], cwd: Path) -> tuple[float, float, str, subprocess.CompletedProcess]:
+    """(core-seconds of the command and all it started, wall seconds, how CPU was counted, the result)."""
+    cpu, _, wall, how, result = cpu_accounting.measured(cmd, cwd=cwd, env=dict(nbgrader_env(), PYTHONPATH=str(ROOT)))
+    return cpu, wall, how, result
 
 
 def scores(course: Path, chapter: str) -> dict[str, float | None]:
@@ -107,9 +103,10 @@ def main(argv=None) -> int:
     chapter_ids = a.chapters or chapters()
     py = sys.executable
     print(f"class: {a.students} students per chapter (kinds {'/'.join(KINDS)} in turn; a 'broken' file is not a "
-          f"notebook); {os.cpu_count()} CPUs; core-seconds = user+sys of every child process")
+          f"notebook); {os.cpu_count()} CPUs; core-seconds = CPU of every process a grader started, sandboxes included")
     print(f"{'chapter':13s} {'grader':16s} {'core-s':>8s} {'core-s/nb':>10s} {'wall s':>8s} {'nb/min':>8s}  grades")
     totals: dict[str, list[float]] = {}
+    how = ""
     for chapter in chapter_ids:
         with tempfile.TemporaryDirectory(prefix="grade-bench-") as tmp:
             courses = {name: make_class(Path(tmp) / name, [chapter], a.students)
@@ -128,7 +125,7 @@ def main(argv=None) -> int:
             }
             graded = {}
             for name, cmd in runs.items():
-                cpu, wall, result = measured(cmd, courses[name])
+                cpu, wall, how, result = measured(cmd, courses[name])
                 graded[name] = scores(courses[name], chapter)
                 totals.setdefault(name, [0.0, 0.0, 0])
                 totals[name][0] += cpu
@@ -142,6 +139,7 @@ def main(argv=None) -> int:
                 status = "" if result.returncode in (0, 3) else f" (exit {result.returncode})"
                 print(f"{chapter:13s} {name:16s} {cpu:8.1f} {cpu / n:10.2f} {wall:8.1f} {60 * n / wall:8.1f}  "
                       f"{same}{status}", flush=True)
+    print(f"CPU counted by: {how}")
     print("all chapters:")
     for name, (cpu, wall, n) in totals.items():
         print(f"{'':13s} {name:16s} {cpu:8.1f} {cpu / n:10.2f} {wall:8.1f} {60 * n / wall:8.1f}")

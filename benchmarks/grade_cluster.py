@@ -8,8 +8,9 @@ and N one-thread `dask worker` processes on 127.0.0.1 (the same programs an inst
 class through them with `autograde.grade(..., scheduler=...)` (no feedback, no class report), and measures:
 
 * notebooks per minute (wall time of the whole grading call, as the instructor waits for it);
-* worker core-seconds per notebook: user+sys of every worker process and its children (the notebook's trusted
-  executor and its kernel), from psutil, read before the workers stop;
+* worker core-seconds per notebook: the CPU of every worker process and all it starts (the trusted judgement in
+  the worker, the student's process in its sandbox), from a cpuacct cgroup the workers are moved into
+  (`cpu_accounting.CpuGroup`; psutil, which misses the sandboxed processes, where no group can be made);
 * coordinator core-seconds per notebook: user+sys of this process and its children during the call (reading and
   sanitizing each submission, nbgrader's gradebook writes): the serial part;
 * the scheduler's overhead per task: the round trip of a no-op task submitted alone, and the time per task of
@@ -27,8 +28,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psutil  # noqa: E402
+from cpu_accounting import CpuGroup  # noqa: E402
 
 from autograder.grading.autograde import grade  # noqa: E402
 from tests.helpers.servers import dask_cluster  # noqa: E402
@@ -92,12 +95,19 @@ def run(pristine: Path, tmp: Path, workers: int, n_notebooks: int) -> dict:
     with dask_cluster(tmp / f"dask-{workers}w", workers=workers) as dc:
         alone, bulk = scheduler_overhead(dc.address) if workers == 1 else (None, None)
         pids = [w.pid for w in dc.workers]
-        w0, c0, t0 = tree_cpu(pids), own_cpu(), time.perf_counter()
+        group = CpuGroup.make()
+        for pid in pids if group else ():
+            group.add(pid)
+        counter = group.seconds if group else (lambda: tree_cpu(pids))
+        w0, c0, t0 = counter(), own_cpu(), time.perf_counter()
         result = grade(course, [CHAPTER], timeout=30, feedback=False, report=False, log=lambda *a: None,
                        scheduler=dc.address)
-        wall, worker_cpu, coordinator_cpu = time.perf_counter() - t0, tree_cpu(pids) - w0, own_cpu() - c0
+        wall, worker_cpu, coordinator_cpu = time.perf_counter() - t0, counter() - w0, own_cpu() - c0
+        if group:
+            group.remove()
     assert result.notebooks_executed == n_notebooks, result.notebooks_executed
-    return {"workers": workers, "wall": wall, "per_min": 60 * n_notebooks / wall,
+    return {"workers": workers, "wall": wall, "counted_by": "cpuacct cgroup" if group else "psutil (undercounts)",
+            "per_min": 60 * n_notebooks / wall,
             "worker_cpu": worker_cpu / n_notebooks, "coordinator_cpu": coordinator_cpu / n_notebooks,
             "alone": alone, "bulk": bulk}
 
@@ -121,7 +131,8 @@ def main(argv=None) -> int:
         pristine = make_class(tmp / "class", students)
         rows = [run(pristine, tmp, w, a.students) for w in a.workers]
     print(f"class: {a.students} notebooks of {CHAPTER} ({', '.join(SAMPLE_CYCLE)} in turn); machine: "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end; one-thread workers")
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end; one-thread workers; worker CPU "
+          f"counted by {rows[0]['counted_by']}")
     print(f"{'workers':>7} {'wall s':>8} {'notebooks/min':>14} {'worker core-s/nb':>17} {'coordinator core-s/nb':>22}")
     for r in rows:
         print(f"{r['workers']:>7} {r['wall']:>8.1f} {r['per_min']:>14.1f} {r['worker_cpu']:>17.2f} "

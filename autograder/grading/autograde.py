@@ -8,14 +8,21 @@ It follows nbgrader's own Autograde step for step, with nbgrader's preprocessors
 LimitOutput, SaveAutoGrades, AssignLatePenalties), and changes three things:
 
 * execution: each notebook is judged the trusted way (`autograder.grading.judge`): its test cells run in this
-  process from the gradebook's source, the student's cells in a sandboxed process without torch (`executor`,
-  `launch`); a dead or stuck process costs its cell only;
-* the rules: `autograder.grading.policy` (NumPy only, no tampering) zeroes the tests a violation affects, with the
-  reason
-  written into the test cell, so nbgrader's own scoring and feedback show it;
+  process from the gradebook's source, the student's cells in a process of their own in a bubblewrap sandbox
+  without torch (`executor`, `launch`, `sandbox`), within the submission's budgets; a dead or stuck process costs
+  its cell only;
+* the rule: `autograder.grading.policy` (NumPy only) zeroes the tests a violation affects, with the reason written
+  into the test cell, so nbgrader's own scoring and feedback show it;
 * the bookkeeping: all gradebook writes happen here, one student at a time, retried while another process holds
   the database lock; invalid notebooks get a graded zero; the export lists the whole roster, missing ones marked;
   the course's files (config, sources, release) are hashed before and after and any change is reported.
+
+One student's failure is that student's alone: an error of the grader's own while reading, sanitizing, running or
+recording a submission marks it "not graded: <reason>" (nothing is written to the gradebook for it; a rerun grades
+it) and the command exits with status 4, listing them. Submissions and timestamps are opened without following
+symlinks and only as regular files; student ids that are not safe file names are refused. Two runs on one course
+wait for each other (a lock file, `--lock-wait`); two runs on different courses share nothing (each notebook has a
+sandbox of its own: `autograder.grading.sandbox`).
 
 Notebooks are executed `--workers` at a time on this machine, or by the workers of the Dask cluster at
 `--scheduler` (`autograder.grading.cluster`: the same job function either way, a notebook's result recorded once),
@@ -28,11 +35,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import errno
+import fcntl
 import hashlib
 import json
 import os
-import shutil
+import re
 import sqlite3
+import stat
 import sys
 import time
 import uuid
@@ -56,16 +66,68 @@ from nbgrader.utils import parse_utc
 from sqlalchemy.exc import OperationalError
 from traitlets.config import Config
 
-from autograder.grading import cluster, gradebook_db, judge, launch, missing_steps, policy, sandbox
+from autograder.grading import cluster, gradebook_db, judge, missing_steps, policy, sandbox
 from autograder.grading.release import nbgrader
 from autograder.grading.results import CellResult, StudentResult, error_reason
 from autograder.layout import ROOT
 
 WORK_DIRS = ("submitted", "autograded", "feedback", "grading")
 # Not hashed: nbgrader's and our outputs, and what is regenerated or too big to matter.
-UNHASHED = {*WORK_DIRS, "gradebook.db", ".venv", ".git", "_build", "__pycache__", ".pytest_cache",
+LOCK_FILE = ".grading.lock"
+UNHASHED = {*WORK_DIRS, "gradebook.db", LOCK_FILE, ".venv", ".git", "_build", "__pycache__", ".pytest_cache",
             ".nbgrader.log", ".ipynb_checkpoints"}
 UNHASHED |= {"exchange", "downloaded"}      # students submit and LMS archives arrive while grading runs
+
+NOT_GRADED = "not graded"
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
+MAX_NOTEBOOK_BYTES = 8 * 2**20
+MAX_CELLS = 400
+
+
+class NotGraded(Exception):
+    """The grader's own failure on one submission (never the student's fault, never a zero)."""
+
+
+def unsafe_id_reason(student: str) -> str | None:
+    if SAFE_ID.fullmatch(student) and student not in (".", ".."):
+        return None
+    shown = student if len(student) <= 40 else student[:40] + f"... ({len(student)} characters)"
+    return (f"student id {shown!r} is not a safe file name (letters, digits and ._@+- only, at most 64 "
+            "characters): rename the folder in submitted/ and grade again")
+
+
+def read_regular(base: Path, parts: list[str], limit: int) -> bytes:
+    """The bytes of base/parts[0]/.../parts[-1], following no symlink on the way and accepting only a regular
+    file of at most `limit` bytes (OSError otherwise: ELOOP for a symlink, EFBIG for a big file)."""
+    fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            flags = os.O_RDONLY | os.O_NOFOLLOW | (os.O_NONBLOCK if last else os.O_DIRECTORY)
+            try:
+                new = os.open(part, flags, dir_fd=fd)
+            except OSError as err:
+                if err.errno in (errno.ELOOP, errno.ENOTDIR) and stat.S_ISLNK(os.lstat(part, dir_fd=fd).st_mode):
+                    raise OSError(errno.ELOOP, f"{part} is a symbolic link") from None
+                raise
+            os.close(fd)
+            fd = new
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{'/'.join(parts)} is not a regular file")
+        if info.st_size > limit:
+            raise OSError(f"the file is {info.st_size / 2**20:.1f} MiB, over the {limit / 2**20:.0f} MiB budget")
+        chunks, size = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise OSError(f"the file is over the {limit / 2**20:.0f} MiB budget")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 
 
 @dataclass
@@ -73,7 +135,7 @@ class Outcome:
     """One student's result on one chapter, as written to grading/<chapter>/<student>.json."""
     student: str
     chapter: str
-    status: str                      # graded | missing | invalid
+    status: str                      # graded | missing | invalid | not graded
     score: float = 0.0
     max_score: float = 0.0
     cells: list[CellResult] = field(default_factory=list)
@@ -93,9 +155,13 @@ class GradingRun:
     integrity_problems: list[str]
     seconds: float
     notebooks_executed: int
+    limits: str = ""
+
+    def not_graded(self) -> list[Outcome]:
+        return [o for by in self.outcomes.values() for o in by.values() if o.status == NOT_GRADED]
 
     def ok(self) -> bool:
-        return not self.integrity_problems
+        return not self.integrity_problems and not self.not_graded()
 
 
 # ---------------------------------------------------------------- integrity
@@ -121,20 +187,6 @@ def compare_hashes(before: dict[str, str], after: dict[str, str]) -> list[str]:
     problems += [f"deleted during grading: {p}" for p in before if p not in after]
     problems += [f"created during grading: {p}" for p in after if p not in before]
     return problems
-
-
-def private_paths(course: Path) -> list[Path]:
-    """What the sandbox users must not read: the gradebook, sources, submissions, config, history, builds."""
-    paths = [course / n for n in ("solutions", "source", *WORK_DIRS, "gradebook.db", "nbgrader_config.py",
-                                  ".git", "_build")]
-    paths += [ROOT / n for n in ("solutions", ".git", "_build", "tests", "submitted", "autograded", "feedback",
-                                 "grading", "gradebook.db")]
-    parent = course.parent
-    while parent != parent.parent and parent != Path("/"):   # a course inside a build folder: close that too
-        if parent.name in ("_build",):
-            paths.append(parent)
-        parent = parent.parent
-    return list(dict.fromkeys(paths))
 
 
 # ---------------------------------------------------------------- gradebook access, retried while locked
@@ -186,14 +238,64 @@ def _grade_cells_in(nb) -> dict[str, dict]:
             if c.metadata.get("nbgrader", {}).get("grade_id")}
 
 
-def read_submission(path: Path):
-    """The notebook, or the reason it cannot be graded."""
+def read_submission(course: Path, student: str, chapter: str, max_bytes: int = MAX_NOTEBOOK_BYTES,
+                    max_cells: int = MAX_CELLS):
+    """The notebook, or the reason it cannot be graded (a symlink, not a file, over budget, not a notebook)."""
     try:
-        nb = nbformat.read(path, as_version=4)
+        raw = read_regular(course / "submitted", [student, chapter, f"{chapter}.ipynb"], max_bytes)
+    except OSError as err:
+        why = "a symbolic link (not followed)" if err.errno == errno.ELOOP else (err.strerror or str(err))
+        return None, f"invalid submission: {chapter}.ipynb could not be opened as a regular file: {why}"
+    try:
+        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
         nbformat.validate(nb)
-        return nb, None
     except Exception as err:  # not JSON, not a notebook, an nbformat nobody reads
         return None, f"invalid notebook ({type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''})"
+    if len(nb.cells) > max_cells:
+        return None, f"over budget: the notebook has {len(nb.cells)} cells (at most {max_cells})"
+    return nb, None
+
+
+def read_timestamp(course: Path, student: str, chapter: str, name: str = "timestamp.txt"
+                   ) -> tuple[bytes | None, str | None]:
+    """The bytes of the small file `name` beside the submission (timestamp.txt, submission_secret.txt), or a note
+    why it was ignored (a symlink, not a regular file, too big)."""
+    try:
+        return read_regular(course / "submitted", [student, chapter, name], 4096), None
+    except FileNotFoundError:
+        return None, None
+    except OSError as err:
+        return None, f"{name} ignored: not a regular file of at most 4 KiB ({err.strerror or err})"
+
+
+def clean_metadata(nb, grade_ids: set[str]) -> list[str]:
+    """Repair nbgrader metadata a student's editor (or a student) broke, so that nbgrader's preprocessors can run:
+    metadata that is not a mapping, a pasted copy of a test cell (a grade_id seen before), grade metadata without
+    a grade_id or on a cell the source does not have. Returns a note per repair."""
+    notes, seen = [], set()
+    for index, cell in enumerate(nb.cells):
+        meta = cell.get("metadata", {})
+        if not isinstance(meta, dict):
+            cell["metadata"] = {}
+            notes.append(f"cell {index}: its metadata was not a mapping and was dropped")
+            continue
+        if "nbgrader" not in meta:
+            continue
+        nbg = meta["nbgrader"]
+        gid = nbg.get("grade_id") if isinstance(nbg, dict) else None
+        if not isinstance(nbg, dict) or not isinstance(gid, str):
+            del meta["nbgrader"]
+            notes.append(f"cell {index}: malformed nbgrader metadata ignored")
+        elif gid in seen:
+            del meta["nbgrader"]
+            notes.append(f"cell {index}: a pasted copy of {gid} was ignored (the original cell was graded)")
+        elif nbg.get("grade") and gid not in grade_ids:      # a test the source does not have: never scored
+            del meta["nbgrader"]
+            notes.append(f"cell {index}: nbgrader metadata naming {gid[:60]!r}, which the source does not have, "
+                         "was ignored")
+        else:
+            seen.add(gid)
+    return notes
 
 
 @dataclass
@@ -206,16 +308,29 @@ class Job:
     violations: list[policy.Violation] = field(default_factory=list)
     executed: object = None
     invalid: str | None = None
+    invalid_status: str = "invalid"     # "graded" when refused for a budget (a zero with the reason)
+    not_graded: str | None = None       # the grader's own failure: no grade recorded
+    timestamp: bytes | None = None
+    secret: bytes | None = None
 
 
-def sanitize(job: Job, course: Path, db_url: str, timeout: int, rules: policy.Rules) -> None:
+def sanitize(job: Job, course: Path, db_url: str, timeout: int, rules: policy.Rules,
+             source_ids: set[str] | None = None, budget: sandbox.Budget | None = None) -> None:
     """nbgrader's sanitizing steps, plus the report of what they repaired and of rule violations."""
-    nb, problem = read_submission(job.submitted)
+    job.timestamp, note = read_timestamp(course, job.student, job.chapter)
+    if note:
+        job.notes.append(note)
+    job.secret, note = read_timestamp(course, job.student, job.chapter, "submission_secret.txt")
+    if note:
+        job.notes.append(note)
+    nb, problem = read_submission(course, job.student, job.chapter)
     if problem:
         job.invalid = problem
+        job.invalid_status = "graded" if problem.startswith("over budget") else "invalid"
         return
     expected = with_gradebook(db_url, lambda gb: sorted(
         [c.name for c in gb.find_notebook(job.chapter, job.chapter).grade_cells]))
+    job.notes += clean_metadata(nb, set(expected) | (source_ids or set()))
     present = _grade_cells_in(nb)
     missing = [g for g in expected if g not in present or not present[g].metadata.get("nbgrader", {}).get("grade")]
     if missing:
@@ -238,41 +353,25 @@ def sanitize(job: Job, course: Path, db_url: str, timeout: int, rules: policy.Ru
     except Exception as err:
         job.invalid = f"invalid notebook ({type(err).__name__}: {str(err)[:200]})"
         return
-    job.violations = policy.check_notebook(nb, rules)
+    try:
+        job.violations = policy.check_notebook(nb, rules)
+    except (RecursionError, MemoryError, SyntaxError, ValueError) as err:
+        # The rules cannot read it; neither can Python (a 100,000-character expression): a zero, with why.
+        job.invalid = (f"the rules could not read a cell ({type(err).__name__}: {str(err)[:120]}); "
+                       "a cell this deeply nested cannot be graded")
+        job.invalid_status = "graded"
+        return
     job.nb = nb
 
 
-def execute(job: Job, run_dir: Path, slot: int, timeout: int, memory_mb: int, extra_files: list[Path],
+def execute(job: Job, timeout: int, budget: sandbox.Budget, extra: dict[str, bytes],
             trusted: judge.TrustedNotebook) -> None:
     """Judge the job's notebook the trusted way (autograder.grading.judge): its test cells run in this process
-    from the gradebook's source, the student's cells in a sandboxed process without torch."""
-    n_code = sum(c.cell_type == "code" for c in job.nb.cells)
-    budget = launch.Budget(wall_s=timeout * (n_code + 4) + 120, cpu_s=600, memory_bytes=memory_mb * 2**20,
-                           disk_bytes=256 * 2**20, output_bytes=16 * 2**20)
-    # Until the bubblewrap sandbox's start() exists (launch.isolated()), the stand-in runs the student's process as
-    # the slot's unprivileged user, in a folder that user owns, and its processes and files are removed after.
-    legacy = not launch.isolated() and hasattr(sandbox, "ensure_user")
-    ids = sandbox.ensure_user(slot) if legacy else None
-    if legacy:
-        work = sandbox.make_workdir(run_dir / "sandbox", f"{job.student}-{job.chapter}", ids)
-    else:
-        work = run_dir / "sandbox" / f"{job.student}-{job.chapter}"
-        work.mkdir(parents=True, exist_ok=True)
-    try:
-        events = judge.judge_notebook(job.nb, trusted, timeout=timeout, budget=budget, extra_files=extra_files,
-                                      workdir=work)
-        job.notes += [f"kernel: {e}" for e in events]
-    except Exception as err:  # the grader's own failure: every test 0 with the reason, the class goes on
-        job.notes.append(f"execution failed, every test scored 0: {type(err).__name__}: {err}")
-        for cell in job.nb.cells:
-            if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
-                cell.outputs = [new_output("error", ename="GradingError", evalue="the notebook could not be run",
-                                           traceback=[])]
-    finally:
-        if ids:
-            sandbox.kill_user_processes(ids[0])
-            sandbox.remove_user_files(ids[0])
-        shutil.rmtree(work, ignore_errors=True)
+    from the gradebook's source, the student's cells in a process of their own in a fresh sandbox, without torch.
+    The sandbox's folder exists only inside it (a tmpfs), so nothing is left to clean up here."""
+    work = Path("/tmp/grading") / f"{job.chapter}-{uuid.uuid4().hex[:12]}"     # a path inside the sandbox only
+    events = judge.judge_notebook(job.nb, trusted, timeout=timeout, budget=budget, workdir=work, seed=extra)
+    job.notes += [f"kernel: {e}" for e in events]
     job.executed = job.nb
 
 
@@ -282,48 +381,71 @@ def trusted_notebook(db_url: str, chapter: str) -> judge.TrustedNotebook:
     return with_gradebook(db_url, lambda gb: judge.TrustedNotebook.from_gradebook(gb, chapter, chapter))
 
 
-def notebook_job(job: Job, timeout: int, memory_mb: int, extra_files: list[Path],
+def notebook_job(job: Job, timeout: int, budget: sandbox.Budget, extra: dict[str, bytes],
                  trusted: judge.TrustedNotebook) -> dict:
     """What a worker needs to judge one sanitized notebook (it reads nothing of the course folder): the notebook, the
     chapter's data files and its trusted cells, which the worker's trusted process runs."""
     return {"id": f"{job.chapter}/{job.student}", "student": job.student, "chapter": job.chapter,
-            "notebook": nbformat.writes(job.nb), "extra": {f.name: f.read_bytes() for f in extra_files},
-            "timeout": timeout, "memory_mb": memory_mb, "trusted": trusted}
-
-
-_protected = False
+            "notebook": nbformat.writes(job.nb), "extra": extra, "timeout": timeout, "budget": asdict(budget),
+            "trusted": trusted}
 
 
 def run_notebook_job(payload: dict) -> dict:
-    """The unit of work a worker runs (a local thread or a Dask worker): one notebook, in a sandbox slot of that
-    machine. Returns the executed notebook and notes as plain data, which only the coordinator records."""
-    global _protected
+    """The unit of work a worker runs (a local thread or a Dask worker): one notebook, in a sandbox of its own.
+    Returns the executed notebook and notes as plain data, which only the coordinator records."""
     problems = cluster.preflight_problems()
     if problems:
         return {"id": payload["id"], "preflight": problems}
-    if not _protected:          # on a worker machine, its own checkout's private parts
-        sandbox.protect(private_paths(ROOT))
-        _protected = True
     job = Job(payload["student"], payload["chapter"], Path(payload["chapter"]),
               nb=nbformat.reads(payload["notebook"], as_version=4))
-    run_dir = sandbox.SANDBOX_BASE / f"job-{os.getpid()}-{uuid.uuid4().hex[:12]}"
-    try:
-        (run_dir / "extra").mkdir(parents=True)
-        extra = []
-        for name, data in payload["extra"].items():
-            extra.append(run_dir / "extra" / Path(name).name)
-            extra[-1].write_bytes(data)
-        with cluster.sandbox_slot() as slot:
-            execute(job, run_dir, slot, payload["timeout"], payload["memory_mb"], extra, payload["trusted"])
-    finally:
-        shutil.rmtree(run_dir, ignore_errors=True)
+    execute(job, payload["timeout"], sandbox.Budget(**payload["budget"]), payload["extra"], payload["trusted"])
     return {"id": payload["id"], "executed": nbformat.writes(job.executed), "notes": job.notes,
             "worker": cluster.worker_name()}
 
 
-def finish(job: Job, course: Path, db_url: str) -> None:
-    """Trusted post-processing: rules, stderr, then nbgrader's LimitOutput/SaveAutoGrades/AssignLatePenalties."""
+def limit_outputs(nb, budget: sandbox.Budget) -> list[str]:
+    """Cut text outputs at the per-cell and per-notebook output budgets (trusted side, before anything is saved)."""
+    notes, total = [], 0
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        used = 0
+        for out in cell.get("outputs", []):
+            for key, value in _text_fields(out):
+                room = max(0, min(budget.cell_output_bytes - used, budget.output_bytes - total))
+                size = len(value.encode("utf-8", "replace"))
+                if size > room:
+                    value = value.encode("utf-8", "replace")[:room].decode("utf-8", "ignore")
+                    value += f"\n[output cut: {size} bytes, over the output budget]"
+                    key(value)
+                    notes.append(f"cell {index}: output cut at the output budget ({size} bytes)")
+                    size = room
+                used += size
+                total += size
+    return list(dict.fromkeys(notes))
+
+
+def _text_fields(out):
+    """(setter, text) for each text an output carries."""
+    def setter(obj, key):
+        return lambda v: obj.__setitem__(key, v)
+    if out.get("output_type") == "stream":
+        yield setter(out, "text"), out.get("text", "")
+    elif out.get("output_type") == "error":
+        yield setter(out, "evalue"), out.get("evalue", "")
+        out["traceback"] = [t[:2000] for t in out.get("traceback", [])[:50]]
+    else:
+        data = out.get("data", {})
+        for mime in list(data):
+            if isinstance(data[mime], str):
+                yield setter(data, mime), data[mime]
+
+
+def finish(job: Job, course: Path, db_url: str, budget: sandbox.Budget | None = None) -> None:
+    """Trusted post-processing: output budgets, rules, stderr, then nbgrader's LimitOutput/SaveAutoGrades/
+    AssignLatePenalties."""
     nb = job.executed
+    job.notes += limit_outputs(nb, budget or sandbox.Budget())
     graded = [g for g, c in _grade_cells_in(nb).items() if c.metadata["nbgrader"].get("grade")]
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -354,22 +476,22 @@ def finish(job: Job, course: Path, db_url: str) -> None:
     with_gradebook(db_url, save)
     dest = course / "autograded" / job.student / job.chapter
     dest.mkdir(parents=True, exist_ok=True)
-    for f in job.submitted.parent.glob("timestamp.txt"):
-        shutil.copy2(f, dest / f.name)
+    if job.timestamp is not None:             # the bytes read safely, never a copy of whatever the path points to
+        (dest / "timestamp.txt").write_bytes(job.timestamp)
     # nbgrader's release_feedback files the feedback under the secret the student's `nbgrader submit` wrote.
-    for f in job.submitted.parent.glob("submission_secret.txt"):
-        shutil.copy2(f, dest / f.name)
+    if job.secret is not None:
+        (dest / "submission_secret.txt").write_bytes(job.secret)
     nbformat.write(nb, dest / f"{job.chapter}.ipynb")
 
 
 def _record_submission(gb, job: Job, course: Path) -> None:
     gb.update_or_create_student(job.student)
-    stamp = job.submitted.parent / "timestamp.txt"
     kwargs = {}
-    if stamp.exists() and stamp.read_text().strip():
+    text = (job.timestamp or b"").decode("utf-8", "replace").strip()
+    if text:
         try:
-            kwargs["timestamp"] = parse_utc(stamp.read_text().strip())
-        except ValueError:
+            kwargs["timestamp"] = parse_utc(text)
+        except (ValueError, OverflowError):
             pass
     gb.update_or_create_submission(job.chapter, job.student, **kwargs)
 
@@ -399,7 +521,7 @@ def all_errors(cell) -> str:
 
 def outcome_from_gradebook(gb, course: Path, job: Job) -> Outcome:
     submission = gb.find_submission(job.chapter, job.student)
-    outcome = Outcome(job.student, job.chapter, "invalid" if job.invalid else "graded",
+    outcome = Outcome(job.student, job.chapter, job.invalid_status if job.invalid else "graded",
                       submission.score, submission.max_score, notes=list(job.notes))
     if job.invalid:
         outcome.notes.insert(0, job.invalid)
@@ -434,7 +556,7 @@ def export_roster_csv(course: Path, outcomes: dict[str, dict[str, Outcome]], pat
                 o = outcomes[chapter].get(student.id) or Outcome(student.id, chapter, "missing",
                                                                  0.0, assignment.max_score, notes=["no submission"])
                 timestamp = penalty = ""
-                if o.status != "missing":
+                if o.status not in ("missing", NOT_GRADED):
                     try:
                         sub = gb.find_submission(chapter, student.id)
                         timestamp, penalty = sub.timestamp or "", sub.late_submission_penalty
@@ -443,7 +565,8 @@ def export_roster_csv(course: Path, outcomes: dict[str, dict[str, Outcome]], pat
                 rows.append({"assignment": chapter, "duedate": assignment.duedate or "", "timestamp": timestamp,
                              "student_id": student.id, "last_name": student.last_name or "",
                              "first_name": student.first_name or "", "email": student.email or "",
-                             "raw_score": o.score, "late_submission_penalty": penalty, "score": o.score,
+                             "raw_score": "" if o.status == NOT_GRADED else o.score,
+                             "late_submission_penalty": penalty, "score": "" if o.status == NOT_GRADED else o.score,
                              "max_score": o.max_score, "status": o.status, "reasons": " || ".join(o.reasons())})
     with_gradebook(db_url, collect)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -461,72 +584,137 @@ def submitted_chapters(course: Path, db_url: str) -> list[str]:
     return with_gradebook(db_url, lambda gb: sorted(a.name for a in gb.assignments))
 
 
+class course_lock:
+    """One grading run per course at a time: an flock on <course>/.grading.lock, waited for up to `wait_s`."""
+
+    def __init__(self, course: Path, wait_s: float, log=print):
+        self.path, self.wait_s, self.log, self.fd = course / LOCK_FILE, wait_s, log, None
+
+    def __enter__(self):
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        deadline, told = time.monotonic() + self.wait_s, False
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(self.fd)
+                    raise SystemExit(f"refusing to grade: another grading run holds {self.path} "
+                                     f"(waited {self.wait_s:g} s; see --lock-wait)") from None
+                if not told:
+                    self.log(f"waiting for another grading run of this course to finish ({self.path})")
+                    told = True
+                time.sleep(0.5)
+        os.ftruncate(self.fd, 0)
+        os.write(self.fd, f"{os.getpid()}\n".encode())
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+def _guard(job: Job, stage: str, fn, *args) -> None:
+    """Run one stage for one submission; the grader's own failure there becomes "not graded", for it alone."""
+    if job.not_graded:
+        return
+    try:
+        fn(job, *args)
+    except NotGraded as err:
+        job.not_graded = f"{stage}: {err}"
+    except Exception as err:  # noqa: BLE001 — whatever it is, it is this submission's and the grader's problem
+        job.not_graded = f"{stage}: {type(err).__name__}: {str(err)[:300]}"
+
+
 def grade(course: Path, chapters: list[str] | None = None, students: list[str] | None = None, workers: int = 2,
-          timeout: int = 30, memory_mb: int = sandbox.Limits.memory_bytes // 2**20, feedback: bool = True,
+          timeout: int = 30, memory_mb: int = sandbox.Budget.memory_bytes // 2**20, feedback: bool = True,
           show_hidden: bool = False, report: bool = True, log=print, scheduler: str | None = None,
-          db: str | None = None) -> GradingRun:
-    started = time.monotonic()
+          db: str | None = None, budget: sandbox.Budget | None = None, lock_wait: float = 600.0,
+          unsafe_no_sandbox: bool = False) -> GradingRun:
     course = course.resolve()
-    db_url = gradebook_db.db_url(course, db)
+    reason = sandbox.unavailable_reason()
+    if reason and not unsafe_no_sandbox:
+        raise SystemExit(f"refusing to run student code: {reason} (--unsafe-no-sandbox overrides this)")
+    budget = budget or sandbox.Budget(memory_bytes=memory_mb * 2**20)
+    if unsafe_no_sandbox and reason:
+        os.environ[sandbox.UNSAFE_ENV] = "1"
+        limits = f"NO SANDBOX (--unsafe-no-sandbox; {reason}): student code runs as this user, with limits only"
+    else:
+        limits = sandbox.limits_in_force()
+    with course_lock(course, lock_wait, log):
+        return _grade(course, chapters, students, workers, timeout, feedback, show_hidden, report, log, scheduler,
+                      gradebook_db.db_url(course, db), bool(db), budget, limits)
+
+
+def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, report, log, scheduler, db_url,
+           db_given, budget, limits) -> GradingRun:
+    started = time.monotonic()
+    log(limits)
     # A skipped step: one line, no traceback (waiting, as every gradebook access here, while another process
     # holds the gradebook's lock).
     chapters = retry_locked(lambda: missing_steps.check(course, chapters, log, db_url))
     before = course_hashes(course, [ROOT / "autograder"] if (ROOT / "autograder") not in course.parents else [])
-    sandbox.protect(private_paths(course))
-    slots = list(range(max(1, workers)))
-    ids = sandbox.ensure_user(0)
-    readable = sandbox.probe(private_paths(course), ids)
-    if readable:
-        raise SystemExit(f"refusing to grade: the sandbox user can read {readable}")
-    if not ids:
-        log("warning: not root, so student code runs as this user (limits and a private folder only)")
-    # Roster: the gradebook's students, plus anyone with a submission folder (nbgrader autograde adds them too).
-    on_disk = sorted(p.name for p in (course / "submitted").glob("*") if p.is_dir())
+    # Roster: the gradebook's students, plus anyone with a submission folder (nbgrader autograde adds them too),
+    # except ids that are not safe file names: those are refused with the reason.
+    on_disk = sorted(p.name for p in (course / "submitted").glob("*") if p.is_dir() and not p.is_symlink())
     roster = with_gradebook(db_url, lambda gb: sorted(s.id for s in gb.students))
+    refused = {s: r for s in {*on_disk, *roster} if (r := unsafe_id_reason(s))}
     for s in on_disk:
-        if s not in roster and (students is None or s in students):
+        if s not in roster and s not in refused and (students is None or s in students):
             with_gradebook(db_url, lambda gb: gb.update_or_create_student(s))
             roster.append(s)
-    wanted = sorted(set(roster) if students is None else set(students))
+    wanted = sorted((set(roster) if students is None else set(students)) - set(refused))
     outcomes: dict[str, dict[str, Outcome]] = {c: {} for c in chapters}
     jobs: list[Job] = []
     for chapter in chapters:
+        for s, why in refused.items():
+            if students is None or s in students:
+                outcomes[chapter][s] = Outcome(s, chapter, NOT_GRADED, notes=[why])
         source = nbformat.read(course / "solutions" / chapter / f"{chapter}.ipynb", as_version=4) \
             if (course / "solutions" / chapter).exists() else \
             nbformat.read(course / "source" / chapter / f"{chapter}.ipynb", as_version=4)
         rules = policy.Rules.from_source(source)
+        source_ids = set(_grade_cells_in(source))
         for student in wanted:
             path = course / "submitted" / student / chapter / f"{chapter}.ipynb"
-            if not path.exists():
+            if not os.path.lexists(path):
                 continue                       # missing: listed in the export, nothing recorded
             job = Job(student, chapter, path)
-            sanitize(job, course, db_url, timeout, rules)
+            _guard(job, "reading and sanitizing", sanitize, course, db_url, timeout, rules, source_ids, budget)
             jobs.append(job)
     # Execute: each notebook is a job of plain data, run by a local thread or a cluster's worker (each in a sandbox
-    # slot of its machine); the results come back here, once per notebook.
+    # of its own); the results come back here, once per notebook.
     src_dir = lambda ch: course / "solutions" / ch if (course / "solutions" / ch).exists() else course / "source" / ch
-    extra = {ch: [p for p in src_dir(ch).glob("*") if p.is_file() and p.suffix != ".ipynb"] for ch in chapters}
-    runnable = {f"{j.chapter}/{j.student}": j for j in jobs if not j.invalid}
+    extra = {ch: {p.name: p.read_bytes() for p in src_dir(ch).glob("*")
+                  if p.is_file() and not p.is_symlink() and p.suffix != ".ipynb"} for ch in chapters}
+    runnable = {f"{j.chapter}/{j.student}": j for j in jobs if not j.invalid and not j.not_graded}
     trusted = {ch: trusted_notebook(db_url, ch) for ch in chapters}
-    payloads = (notebook_job(j, timeout, memory_mb, extra[j.chapter], trusted[j.chapter]) for j in runnable.values())
-    failed = []
-    for payload, result in cluster.run_jobs(run_notebook_job, payloads, scheduler, len(slots), log):
-        if "error" in result:
-            failed.append(f"{payload['id']}: {result['error']}")
-            continue
+    payloads = (notebook_job(j, timeout, budget, extra[j.chapter], trusted[j.chapter]) for j in runnable.values())
+    for payload, result in cluster.run_jobs(run_notebook_job, payloads, scheduler, workers, log):
         job = runnable[payload["id"]]
+        if "error" in result:       # the grader's failure, not the student's: nothing recorded, a rerun grades it
+            job.not_graded = f"running: {result['error']}"
+            continue
         job.executed = nbformat.reads(result["executed"], as_version=4)
         job.notes += result["notes"]
         log(f"  ran {payload['id']} on {result['worker']}")
-    if failed:      # the grader's failure, not the students': nothing recorded, a rerun grades them
-        raise RuntimeError("notebooks could not be run:\n  " + "\n  ".join(failed))
     # Record, in a fixed order, from this (trusted) process only.
     for job in sorted(jobs, key=lambda j: (j.chapter, j.student)):
         if job.invalid:
-            record_invalid(job, course, db_url)
+            _guard(job, "recording", lambda j: record_invalid(j, course, db_url))
         else:
-            finish(job, course, db_url)
-        outcome = with_gradebook(db_url, lambda gb: outcome_from_gradebook(gb, course, job))
+            _guard(job, "recording", lambda j: finish(j, course, db_url, budget))
+        outcome = None
+        if not job.not_graded:
+            try:
+                outcome = with_gradebook(db_url, lambda gb: outcome_from_gradebook(gb, course, job))
+            except Exception as err:  # noqa: BLE001
+                job.not_graded = f"reading back the grade: {type(err).__name__}: {str(err)[:300]}"
+        if job.not_graded:
+            outcome = Outcome(job.student, job.chapter, NOT_GRADED,
+                              notes=[f"not graded: {job.not_graded} (the grader's failure, not the student's: "
+                                     "grade again)", *job.notes])
         outcomes[job.chapter][job.student] = outcome
         write_outcome(course, outcome)
     for chapter in chapters:
@@ -536,10 +724,13 @@ def grade(course: Path, chapters: list[str] | None = None, students: list[str] |
                 outcomes[chapter][student] = Outcome(student, chapter, "missing", 0.0, max_score,
                                                      notes=["no submission"])
                 write_outcome(course, outcomes[chapter][student])
+        for s, o in outcomes[chapter].items():
+            if s in refused:
+                o.max_score = with_gradebook(db_url, lambda gb: gb.find_assignment(chapter).max_score)
     if feedback:
         for chapter in chapters:
             args = ["generate_feedback", chapter, "--force"]
-            if db:              # else nbgrader finds the same gradebook in the config (a password stays off `ps`)
+            if db_given:        # else nbgrader finds the same gradebook in the config (a password stays off `ps`)
                 args.append(f"--CourseDirectory.db_url={db_url}")
             if show_hidden:
                 args.append("--HideHiddenTests.enabled=False")
@@ -549,13 +740,12 @@ def grade(course: Path, chapters: list[str] | None = None, students: list[str] |
     export_roster_csv(course, outcomes, course / "grading" / "grades.csv", db_url)
     if report:
         from autograder.grading.class_report import write_report
-        write_report(outcomes, course / "grading")
+        write_report({c: {s: o for s, o in by.items() if o.status != NOT_GRADED} for c, by in outcomes.items()},
+                     course / "grading")
     after = course_hashes(course, [ROOT / "autograder"] if (ROOT / "autograder") not in course.parents else [])
     problems = compare_hashes(before, after)
-    leftover = [s for s in slots if (i := sandbox.ensure_user(s)) and sandbox.user_pids(i[0])]
-    problems += [f"processes of {sandbox.user_name(s)} still running after grading" for s in leftover]
     return GradingRun(course, outcomes, problems, time.monotonic() - started,
-                      sum(1 for j in jobs if not j.invalid))
+                      sum(1 for j in runnable.values() if not j.not_graded), limits)
 
 
 def print_summary(run: GradingRun, log=print) -> None:
@@ -573,7 +763,12 @@ def print_summary(run: GradingRun, log=print) -> None:
         for p in run.integrity_problems:
             log(f"INTEGRITY {p}")
     else:
-        log("Integrity: course files and config unchanged; no sandbox process left.")
+        log("Integrity: course files and config unchanged.")
+    log(run.limits)
+    if run.not_graded():
+        log(f"\nNOT GRADED ({len(run.not_graded())}; the grader's failure, not the students': grade them again):")
+        for o in run.not_graded():
+            log(f"  {o.chapter}/{o.student}: {o.notes[0][:300] if o.notes else ''}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -584,7 +779,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     p.add_argument("--timeout", type=int, default=30, help="seconds a cell may run")
-    p.add_argument("--memory-mb", type=int, default=sandbox.Limits.memory_bytes // 2**20)
+    b = sandbox.Budget()
+    p.add_argument("--memory-mb", type=int, default=b.memory_bytes // 2**20,
+                   help="memory of one notebook's whole process tree (a cgroup where available)")
+    p.add_argument("--notebook-timeout", type=float, default=b.wall_s, help="wall seconds for a whole notebook")
+    p.add_argument("--disk-mb", type=int, default=b.disk_bytes // 2**20, help="the notebook's writable folder")
+    p.add_argument("--output-kb", type=int, default=b.output_bytes // 2**10, help="output kept per notebook")
+    p.add_argument("--lock-wait", type=float, default=600.0,
+                   help="seconds to wait for another grading run of this course before refusing")
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="run student code without the sandbox where bubblewrap cannot run (never on untrusted code)")
     p.add_argument("--show-hidden-tests", action="store_true", help="feedback shows the hidden tests' source")
     p.add_argument("--no-feedback", action="store_true")
     p.add_argument("--scheduler", metavar="tcp://HOST:8786",
@@ -592,9 +796,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", metavar="URL", help="the gradebook (default: nbgrader's CourseDirectory.db_url, "
                                                "from nbgrader_config.py; else COURSE/gradebook.db)")
     a = p.parse_args(argv)
-    run = grade(a.course, a.chapters or None, a.student, a.workers, a.timeout, a.memory_mb,
-                feedback=not a.no_feedback, show_hidden=a.show_hidden_tests, scheduler=a.scheduler, db=a.db)
+    budget = sandbox.Budget(wall_s=a.notebook_timeout, memory_bytes=a.memory_mb * 2**20,
+                            disk_bytes=a.disk_mb * 2**20, output_bytes=a.output_kb * 2**10)
+    run = grade(a.course, a.chapters or None, a.student, a.workers, a.timeout, feedback=not a.no_feedback,
+                show_hidden=a.show_hidden_tests, scheduler=a.scheduler, db=a.db, budget=budget,
+                lock_wait=a.lock_wait, unsafe_no_sandbox=a.unsafe_no_sandbox)
     print_summary(run)
+    if run.not_graded():
+        return 4
     return 0 if run.ok() else 3
 
 

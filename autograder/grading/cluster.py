@@ -17,7 +17,6 @@ the run with an error that names it and what differs.
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import importlib.metadata
 import os
@@ -34,9 +33,6 @@ from autograder.layout import ROOT
 
 PLUGIN_NAME = "course-preflight"
 RETRIES = 1                   # a task that raised runs once more (on any worker); a lost worker's task always reruns
-SLOT_LOCKS = Path(os.environ.get("COURSE_SLOT_LOCKS", "/tmp/course-sandbox-slots"))
-MAX_SLOTS = 64
-FIRST_SLOT = int(os.environ.get("COURSE_FIRST_SLOT", "0"))   # to keep clear of another grader's fixed slots
 
 
 class PreflightError(RuntimeError):
@@ -139,30 +135,6 @@ def worker_name() -> str:
 def _worker_problems(dask_worker=None) -> list[str]:
     plugin = dask_worker.plugins.get(PLUGIN_NAME)
     return plugin.problems if plugin is not None else [f"worker {dask_worker.address}: no course preflight ran"]
-
-
-# ---------------------------------------------------------------- sandbox slots shared by every process on a machine
-
-
-@contextmanager
-def sandbox_slot():
-    """A sandbox slot number no other process on this machine holds (an flock per slot, released if we die):
-    several Dask workers, or a worker and a local run, on one machine never share a sandbox user."""
-    SLOT_LOCKS.mkdir(parents=True, exist_ok=True)
-    for slot in range(FIRST_SLOT, FIRST_SLOT + MAX_SLOTS):
-        handle = open(SLOT_LOCKS / f"slot-{slot}.lock", "w")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            continue
-        try:
-            yield slot
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            handle.close()
-        return
-    raise RuntimeError(f"all {MAX_SLOTS} sandbox slots on this machine are busy")
 
 
 # ---------------------------------------------------------------- running the jobs

@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 import functools
 import importlib
 import io
 import os
 import re
 import select
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -282,8 +281,8 @@ class StudentCodeError(Exception):
 
 
 class StudentProcess:
-    def __init__(self, workdir: Path, budget):
-        self.box = launch.start(launch.executor_argv(), workdir, budget)
+    def __init__(self, workdir: Path, budget, seed: dict[str, bytes] | None = None):
+        self.box = launch.start(workdir, budget, seed)
         self.rfd, self.wfd = self.box.stdout.fileno(), self.box.stdin.fileno()
         os.set_blocking(self.wfd, False)
 
@@ -401,8 +400,10 @@ def _streams(cell, stdout: str, stderr: str = "") -> None:
 
 
 class NotebookJudge:
-    def __init__(self, trusted: TrustedNotebook, workdir: Path, budget, timeout: float, max_restarts: int = 3):
+    def __init__(self, trusted: TrustedNotebook, workdir: Path, budget, timeout: float, max_restarts: int = 10,
+                 seed: dict[str, bytes] | None = None):
         self.trusted, self.workdir, self.budget, self.timeout = trusted, workdir, budget, timeout
+        self.seed = seed or {}       # the chapter's data files, placed in each fresh process's folder
         self.max_restarts = max_restarts
         self.namespace: dict = {"__name__": "__main__"}
         self.events: list[str] = []
@@ -451,11 +452,20 @@ class NotebookJudge:
             self.waited += time.monotonic() - started
 
     def _start(self) -> None:
-        self.process = StudentProcess(self.workdir, self.budget)
+        # The sandbox's own watchdog ends the process at the notebook's deadline, whichever process this is.
+        left = max(1.0, self.notebook_deadline - time.monotonic())
+        self.process = StudentProcess(self.workdir, dataclasses.replace(self.budget, wall_s=left + 5), self.seed)
 
     def _restart(self, cell, index: int, lost: KernelLost) -> bool:
         """After a lost process: the cell's error, a fresh process, the clean cells replayed. False: give up."""
-        if lost.ename == TIMEOUT:
+        self.process.close()
+        over = getattr(self.process.box, "over_budget", None)       # the sandbox says which budget ended it
+        if time.monotonic() >= self.notebook_deadline:
+            over = f"wall time: the notebook ran past its {self.budget.wall_s:g} s time budget"
+        if over:
+            cell.outputs.append(error_output("OverBudget", f"the student's process was stopped, over budget: {over}; "
+                                                           "it was restarted and the following cells were run"))
+        elif lost.ename == TIMEOUT:
             cell.outputs.append(error_output(TIMEOUT, f"the cell did not finish within {self.timeout:g} s and was "
                                                       "stopped (an endless loop?); the student's process was "
                                                       "restarted"))
@@ -464,8 +474,7 @@ class NotebookJudge:
                                                           "running this cell (os._exit, a crash, or the memory "
                                                           "limit); it was restarted and the following cells were "
                                                           "run"))
-        self.events.append(f"cell {index}: {'timeout' if lost.ename == TIMEOUT else 'kernel died'}")
-        self.process.close()
+        self.events.append(f"cell {index}: {over or ('timeout' if lost.ename == TIMEOUT else 'kernel died')}")
         self.restarts += 1
         if self.restarts > self.max_restarts or time.monotonic() >= self.notebook_deadline:
             return False
@@ -539,6 +548,9 @@ class NotebookJudge:
             import torch  # noqa: F401  (once per process, before any cell's time starts)
         cache_case_generators(sources)
         code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        # The notebook's time starts now: the grader's own set-up above (torch, once per process) is not the
+        # student's.
+        self.notebook_deadline = time.monotonic() + float(getattr(self.budget, "wall_s", 600))
         self._start()
         try:
             for pos, index in enumerate(code):
@@ -562,8 +574,9 @@ class NotebookJudge:
                 except KernelLost as lost:
                     _capture_into(None)
                     if not self._restart(cell, index, lost):
-                        self._not_run(nb, code[pos + 1:], f"the student's process had to be restarted more than "
-                                                          f"{self.max_restarts} times")
+                        why = ("the notebook ran past its time budget" if time.monotonic() >= self.notebook_deadline
+                               else f"the student's process had to be restarted more than {self.max_restarts} times")
+                        self._not_run(nb, code[pos + 1:], why)
                         break
                 except wire.WireError as err:
                     cell.outputs.append(error_output("GradingError", f"the student's process answered wrongly: "
@@ -593,19 +606,13 @@ def _contains_described(value, depth: int = 0) -> bool:
 
 
 def judge_notebook(nb, trusted: TrustedNotebook, timeout: float = 30, budget=None, extra_files=(),
-                   workdir: Path | None = None) -> list[str]:
-    """Run `nb` the trusted way in a fresh private folder (with `extra_files` copied in); outputs in place."""
-    budget = budget or launch.Budget(wall_s=max(120.0, timeout * 4 * 10), cpu_s=600, memory_bytes=2 * 2**30,
-                                     disk_bytes=256 * 2**20, output_bytes=16 * 2**20)
-    own = workdir is None
-    work = Path(tempfile.mkdtemp(prefix="judge-")) if own else workdir
-    try:
-        os.chmod(work, 0o700)
-        for f in extra_files:
-            f = Path(f)
-            if f.is_file() and not f.is_symlink():
-                shutil.copyfile(f, work / f.name)
-        return NotebookJudge(trusted, work, budget, timeout).run(nb)
-    finally:
-        if own:
-            shutil.rmtree(work, ignore_errors=True)
+                   workdir: Path | None = None, seed: dict[str, bytes] | None = None) -> list[str]:
+    """Run `nb` the trusted way. The student's private folder exists only inside the sandbox (at `workdir`, a path
+    of no meaning outside) and starts with `seed` (name -> bytes) and `extra_files` (regular files only) in it.
+    Outputs in place; returns the events worth reporting."""
+    budget = budget or launch.Budget(wall_s=max(120.0, timeout * 4 * 10))
+    seed = dict(seed or {})
+    seed.update({Path(f).name: Path(f).read_bytes() for f in extra_files
+                 if Path(f).is_file() and not Path(f).is_symlink()})
+    work = Path(workdir or f"/tmp/judge-{os.getpid()}-{threading.get_ident()}")
+    return NotebookJudge(trusted, work, budget, timeout, seed=seed).run(nb)

@@ -1,26 +1,18 @@
-"""The exercises' rules, checked on the students' code before it counts (static: Python's `ast`, nothing is run).
+"""The exercises' one remaining static rule, NumPy only, checked on the students' code (Python's `ast`, nothing run).
 
-Grades no longer depend on these rules for safety: test cells run in the grader's process and the student's
-process has no torch (`judge`, `executor`), so tampering cannot make a test pass and `import torch` fails there with
-ModuleNotFoundError (the reason shown). They remain as the course's stated rules, reported with the grade.
+Grades do not depend on static rules for safety any more: test cells run in the grader's process (`judge`), the
+student's code in a sandbox with no torch and nothing of the course but what notebooks import (`launch`,
+`sandbox`). Patching NumPy, `check_close` or the tests' names, reading files, `getattr`, `eval` and the like can
+only change the student's own process, which decides nothing, so the tampering rules that used to read the syntax
+are gone. What remains is the course's teaching rule, reported with the grade so that the reason is clear:
+
+  * an answer cell may import only NumPy, `math`, a few pure-Python helpers (ALLOWED_MODULES), and what the
+    source notebook's own solution cells import (a chapter whose solution uses a module allows it). A module the
+    sandbox also lacks (torch) fails at run time as well; one it has (`subprocess`, `sqlite3`, `glob`) is refused
+    here. A violation costs the tests of that exercise; in a cell the student added, every test.
 
 The rules are derived from the chapter's source notebook, so they fit every chapter and never fault the
-instructor's own solution:
-
-NumPy only (costs the exercise whose cell breaks it; in a cell the student added, the whole notebook):
-  * a student cell may import only NumPy, `math`, a few pure-Python helpers (ALLOWED_MODULES), and what the
-    source notebook's own solution cells import;
-  * the name `torch` may not appear in a student cell unless the source's solution cells use it. Using a torch
-    module *passed in as an argument* (chapter 1's `rnn_params_from_torch(rnn)` reads `rnn.weight_ih_l0`) is
-    allowed: that is attribute access on a parameter, not the torch namespace.
-
-No tampering (costs the whole notebook: it can make any test pass):
-  * rebinding, or assigning into, a name the locked cells define (`np`, `check_close`, `EX`, ...), e.g.
-    `np.allclose = lambda *a, **k: True`, `check_close = print`, `EX["X"][0] = 0`;
-  * assigning attributes of an imported module, `global` on a locked name;
-  * exec/eval/compile/__import__/getattr/setattr/delattr/globals/locals/vars/open/get_ipython/breakpoint;
-  * dunder attributes other than a few harmless ones (`__class__.__mro__`, `__globals__`, `__builtins__`, ...);
-  * shell escapes and magics (`!cat ...`, `%run ...`: IPython turns them into get_ipython() calls).
+instructor's own solution.
 """
 from __future__ import annotations
 
@@ -31,16 +23,13 @@ from IPython.core.inputtransformer2 import TransformerManager
 
 ALLOWED_MODULES = {"numpy", "math", "warnings", "functools", "itertools", "typing", "dataclasses", "collections",
                    "__future__"}
-FORBIDDEN_CALLS = {"exec", "eval", "compile", "__import__", "getattr", "setattr", "delattr", "globals", "locals",
-                   "vars", "open", "get_ipython", "breakpoint", "input", "memoryview"}
-HARMLESS_DUNDERS = {"__init__", "__name__", "__doc__", "__call__", "__len__", "__repr__"}
-NUMPY_ONLY, TAMPERING = "NumPy-only rule", "tampering"
+NUMPY_ONLY = "NumPy-only rule"
 
 
 @dataclass
 class Violation:
     cell: str | None          # grade_id of the cell, None for a cell the student added
-    kind: str                 # NUMPY_ONLY or TAMPERING
+    kind: str                 # NUMPY_ONLY
     message: str
 
     def __str__(self):
@@ -68,53 +57,22 @@ def _imports(tree) -> set[str]:
     return found
 
 
-def _bound(tree) -> set[str]:
-    """Names a cell binds at top level (imports, defs, assignments)."""
-    names = set()
-    for node in tree.body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
-                elts = t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t]
-                names |= {e.id for e in elts if isinstance(e, ast.Name)}
-    return names
-
-
 @dataclass
 class Rules:
     allowed_modules: set[str]
-    protected: set[str]                 # names bound by the locked set-up cells (imports, EX, ...)
-    # Per answer cell (grade_id): what that exercise's own solution uses, so it is allowed there and only there.
-    torch_cells: frozenset = frozenset()      # answers whose solution names `torch`
-    calls_by_cell: dict = None                # FORBIDDEN_CALLS an answer's solution makes (e.g. getattr)
+    torch_cells: frozenset = frozenset()      # answers whose solution imports torch (allowed there only)
 
     @classmethod
-    def from_source(cls, source_nb) -> "Rules":
-        allowed, protected, torch_cells, calls = set(ALLOWED_MODULES), set(), set(), {}
+    def from_source(cls, source_nb) -> Rules:
+        allowed, torch_cells = set(ALLOWED_MODULES), set()
         for cell in source_nb.cells:
-            if cell.cell_type != "code" or (tree := _tree(cell.source)) is None:
+            if cell.cell_type != "code" or not _meta(cell).get("solution") or (tree := _tree(cell.source)) is None:
                 continue
-            meta = _meta(cell)
-            if meta.get("solution"):
-                gid = meta.get("grade_id")
-                imports = _imports(tree)
-                allowed |= imports - {"torch"}
-                if "torch" in imports or any(isinstance(n, ast.Name) and n.id == "torch" for n in ast.walk(tree)):
-                    torch_cells.add(gid)
-                calls[gid] = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)
-                              and isinstance(n.func, ast.Name) and n.func.id in FORBIDDEN_CALLS}
-            elif meta.get("locked") and not meta.get("grade"):
-                protected |= _bound(tree)
-        return cls(allowed, protected, frozenset(torch_cells), calls)
-
-
-def _root(node):
-    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
-        node = node.value
-    return node.id if isinstance(node, ast.Name) else None
+            imports = _imports(tree)
+            allowed |= imports - {"torch"}
+            if "torch" in imports:
+                torch_cells.add(_meta(cell).get("grade_id"))
+        return cls(allowed, frozenset(torch_cells))
 
 
 def check_cell(source: str, rules: Rules, cell: str | None) -> list[Violation]:
@@ -122,58 +80,21 @@ def check_cell(source: str, rules: Rules, cell: str | None) -> list[Violation]:
     if tree is None:
         return []
     out: list[Violation] = []
-
-    def add(kind, msg):
-        v = Violation(cell, kind, msg)
-        if all(str(v) != str(o) for o in out):
-            out.append(v)
-
-    modules = set()
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or "."]
-            for name in names:
-                root = name.split(".")[0]
-                if isinstance(node, ast.ImportFrom) and node.level:
-                    add(TAMPERING, "relative import")
-                elif root not in rules.allowed_modules and not (root == "torch" and cell in rules.torch_cells):
-                    allowed = ", ".join(sorted(rules.allowed_modules - {"__future__"}))
-                    add(NUMPY_ONLY, f"`import {name}` (allowed: {allowed})")
-            if isinstance(node, ast.Import):
-                modules |= {(a.asname or a.name).split(".")[0] for a in node.names}
-        elif isinstance(node, ast.Name) and node.id == "torch" and cell not in rules.torch_cells:
-            add(NUMPY_ONLY, "uses torch: the answer must be computed with NumPy")
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS \
-                and node.func.id not in (rules.calls_by_cell or {}).get(cell, ()):
-            add(TAMPERING, f"calls {node.func.id}()")
-        elif isinstance(node, ast.Attribute) and node.attr.startswith("__") and node.attr not in HARMLESS_DUNDERS:
-            add(TAMPERING, f"touches {node.attr}")
-        elif isinstance(node, ast.Global):
-            for name in set(node.names) & rules.protected:
-                add(TAMPERING, f"`global {name}`: {name} belongs to the notebook's locked cells")
-    top = _bound(tree)
-    for name in sorted(top & rules.protected):
-        add(TAMPERING, f"redefines `{name}`, which the locked cells define and the tests use")
-    for node in ast.walk(tree):
-        targets = []
-        if isinstance(node, ast.Assign):
-            targets = node.targets
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-            targets = [node.target]
-        elif isinstance(node, ast.Delete):
-            targets = node.targets
-        for t in targets:
-            # The assigned objects only (`np.isclose = ...`, `EX["X"][0] = ...`), not names used inside an index
-            # (`grad[np.arange(B), y] -= 1` changes grad, not np).
-            for sub in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t]):
-                if isinstance(sub, ast.Starred):
-                    sub = sub.value
-                if isinstance(sub, (ast.Attribute, ast.Subscript)):
-                    root = _root(sub)
-                    if root in rules.protected or root in modules:
-                        add(TAMPERING, f"changes `{ast.unparse(sub)}`, which belongs to {root}")
-                elif isinstance(sub, ast.Name) and isinstance(node, ast.Delete) and sub.id in rules.protected:
-                    add(TAMPERING, f"deletes `{sub.id}`")
+        if not isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        if isinstance(node, ast.ImportFrom) and node.level:
+            names = ["." * node.level + (node.module or "")]
+        else:
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+        for name in names:
+            root = name.split(".")[0]
+            if root in rules.allowed_modules or (root == "torch" and cell in rules.torch_cells):
+                continue
+            allowed = ", ".join(sorted(rules.allowed_modules - {"__future__"}))
+            v = Violation(cell, NUMPY_ONLY, f"`import {name}` (allowed: {allowed})")
+            if all(str(v) != str(o) for o in out):
+                out.append(v)
     return out
 
 
@@ -189,11 +110,11 @@ def check_notebook(nb, rules: Rules) -> list[Violation]:
 
 
 def zeroed_tests(violations: list[Violation], grade_ids: list[str]) -> dict[str, list[str]]:
-    """{test grade_id: [reasons]} for the tests a set of violations costs."""
+    """{test grade_id: [reasons]} for the tests a set of violations costs: the exercise's own tests, or every test
+    for a cell the student added (or an exercise without tests of its own)."""
     out: dict[str, list[str]] = {}
     for v in violations:
         own = [g for g in grade_ids if v.cell and (g == f"test_{v.cell}" or g.startswith(f"test_{v.cell}_"))]
-        targets = own if v.kind == NUMPY_ONLY and own else grade_ids
-        for g in targets:
+        for g in own or grade_ids:
             out.setdefault(g, []).append(str(v))
     return out

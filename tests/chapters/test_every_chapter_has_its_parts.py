@@ -32,5 +32,5 @@ def test_recorded_data_lives_under_its_chapter():
 def test_gitignore_covers_what_grading_writes():
     ignored = (ROOT / ".gitignore").read_text().split()
     for path in ("/grading/", "/submitted/", "/autograded/", "/feedback/", "/downloaded/", "/gradebook.db",
-                 "/release/", "/.venv"):
+                 "/release/", "/.venv", "/.grading.lock"):
         assert path in ignored, f".gitignore does not cover {path}"

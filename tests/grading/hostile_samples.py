@@ -13,6 +13,7 @@ JORDAN = ("test_jordan_forward_visible", "test_jordan_forward_hidden")
 PARAMS = ("test_rnn_params_from_torch_visible", "test_rnn_params_from_torch_hidden")
 STEP = ("test_elman_step_visible", "test_elman_step_hidden")
 CONCAT = ("test_concat_visible", "test_concat_hidden")
+FORWARD = ("test_elman_forward_visible", "test_elman_forward_hidden")     # they call elman_step
 
 HOSTILE = {
     "sigint_loop": Sample(
@@ -36,11 +37,10 @@ def rnn_params_from_torch(rnn):
         delete=("test_elman_step_visible",), strip=("test_concat_hidden",),
         note="test_concat_hidden, test_elman_step_visible"),
     "reads_solutions": Sample(
-        "prints the source notebook (hidden tests) and other students' folders",
+        "prints the source notebook (hidden tests), a classmate's notebook, the gradebook; answers right",
         cells={"elman_step": '''
-import glob
 for p in ["../../solutions/elman_jordan/elman_jordan.ipynb", "COURSE/solutions/elman_jordan/elman_jordan.ipynb",
-          *glob.glob("COURSE/submitted/*/elman_jordan/*.ipynb"), *glob.glob("/tmp/course-sandbox/*/sandbox/*/*")]:
+          "COURSE/submitted/correct/elman_jordan/elman_jordan.ipynb", "COURSE/gradebook.db", "/etc/shadow"]:
     try:
         print(open(p).read())
     except Exception as err:
@@ -48,7 +48,7 @@ for p in ["../../solutions/elman_jordan/elman_jordan.ipynb", "COURSE/solutions/e
 
 def elman_step(X_t, H_prev, W_xh, W_hh, b_h):
     return np.tanh(X_t @ W_xh + H_prev @ W_hh + b_h)
-'''}, lost={ALL: "open()"}),
+'''}),
     "writes_gradebook": Sample(
         "gives itself full marks in gradebook.db",
         cells={"concat": '''
@@ -74,7 +74,7 @@ def elman_step(X_t, H_prev, W_xh, W_hh, b_h):
     return np.tanh(X_t @ W_xh + H_prev @ W_hh + b_h)
 '''}, lost={g: "NumPy-only" for g in STEP}),
     "appends_config": Sample(
-        "appends code to nbgrader_config.py",
+        "appends code to nbgrader_config.py (not there to write); answers right",
         cells={"elman_step": '''
 try:
     with open("COURSE/nbgrader_config.py", "a") as f:
@@ -84,18 +84,18 @@ except Exception as err:
 
 def elman_step(X_t, H_prev, W_xh, W_hh, b_h):
     return np.tanh(X_t @ W_xh + H_prev @ W_hh + b_h)
-'''}, lost={ALL: "open()"}),
+'''}),
     "allclose": Sample(
-        "np.allclose made always true, and a wrong answer",
+        "np.allclose made always true in its own process (the grader's NumPy is untouched), and a wrong answer",
         cells={"elman_step": '''
 np.allclose = lambda *a, **k: True
 np.testing.assert_allclose = lambda *a, **k: None
 
 def elman_step(X_t, H_prev, W_xh, W_hh, b_h):
     return np.maximum(0, X_t @ W_xh + H_prev @ W_hh + b_h)
-'''}, lost={ALL: "np.allclose"}),
+'''}, lost={**{g: "H_t is wrong" for g in STEP}, **{g: "" for g in FORWARD}}),
     "patches_checks": Sample(
-        "replaces autograder.checks.check_close, and a wrong answer",
+        "replaces autograder.checks.check_close in its own process, and a wrong answer",
         cells={"elman_step": '''
 import autograder.checks
 autograder.checks.check_close = lambda *a, **k: None
@@ -103,7 +103,7 @@ check_close = lambda *a, **k: None
 
 def elman_step(X_t, H_prev, W_xh, W_hh, b_h):
     return X_t @ W_xh
-'''}, lost={ALL: "check_close"}),
+'''}, lost={**{g: "NumPy-only" for g in STEP}, **{g: "" for g in FORWARD}}),
     "warns": Sample(
         "a correct answer that writes a warning to stderr",
         cells={"elman_step": '''
@@ -129,3 +129,41 @@ def elman_step(X_t, H_prev, W_xh, W_hh, b_h):
 }
 
 MARKERS = ("/tmp/hostile-background-marker", "/tmp/hostile-config-ran")
+
+# Submissions that are more than a notebook's code. STATUS: the outcome's status where it is not "graded";
+# SETUP (in test_hostile's fixture): what is done to the submitted files.
+_RIGHT_STEP = '''
+def elman_step(X_t, H_prev, W_xh, W_hh, b_h):
+    return np.tanh(X_t @ W_xh + H_prev @ W_hh + b_h)
+'''
+LONG_NAME = "s" * 247
+OUTPUT_BYTES = 2**30               # 1 GiB printed on one line: the executor keeps 1 MiB of it
+HOSTILE.update({
+    "links_solution": Sample("the submitted notebook is a symlink to solutions/ (hidden tests in the feedback?)",
+                             lost={ALL: "symbolic link"}),
+    "links_classmate": Sample("the student's folder is a symlink to a classmate's (their grade?)",
+                              lost={ALL: "symbolic link"}),
+    "timestamp_shadow": Sample("timestamp.txt is a symlink to /etc/shadow; answers right",
+                               note="timestamp.txt ignored"),
+    "pasted_test": Sample("a test cell pasted twice (Jupyter copies its metadata); answers right",
+                          note="a pasted copy of test_elman_step_visible was ignored"),
+    "bad_metadata": Sample('"nbgrader": "x" in a cell\'s metadata; answers right',
+                           note="malformed nbgrader metadata ignored"),
+    "deep_expression": Sample("a 100,000-character expression",
+                              cells={"elman_step": "x = " + "1+" * 50_000 + "1\n" + _RIGHT_STEP},
+                              lost={ALL: "the rules could not read a cell"}),
+    "fills_disk": Sample("writes until its folder is full; answers right",
+                         cells={"elman_step": '''
+try:
+    with open("filler", "wb") as f:
+        while True:
+            f.write(b"x" * 2**20)
+except OSError as err:
+    print("stopped:", err)
+''' + _RIGHT_STEP}),
+    "prints_a_lot": Sample("prints 1 GiB on one line; answers right", note="output cut at the output budget",
+                           cells={"elman_step": f'print("x" * {OUTPUT_BYTES})\n' + _RIGHT_STEP}),
+    LONG_NAME: Sample("a 247-character student folder name; answers right", lost={ALL: "not a safe file name"}),
+})
+STATUS = {"links_solution": "invalid", "links_classmate": "invalid", LONG_NAME: "not graded",
+          "not_json": "invalid", "wrong_nbformat": "invalid"}

@@ -24,11 +24,22 @@ def test_every_solution_passes_the_rules(chapter):
 
 def test_allowances_are_per_exercise():
     rules = Rules.from_source(nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("def load(m):\n    return getattr(m, 'w')", metadata={
+        nbformat.v4.new_code_cell("import torch\ndef load(m):\n    return torch.as_tensor(m)", metadata={
             "nbgrader": {"solution": True, "grade_id": "load", "grade": False, "locked": False}}),
-        nbformat.v4.new_code_cell("def step(x):\n    return x", metadata={
+        nbformat.v4.new_code_cell("import bisect\ndef step(x):\n    return x", metadata={
             "nbgrader": {"solution": True, "grade_id": "step", "grade": False, "locked": False}}),
     ]))
-    assert check_cell("def load(m):\n    return getattr(m, 'w')", rules, "load") == []
-    assert [v.kind for v in check_cell("def step(x):\n    return getattr(x, 'w')", rules, "step")]
+    assert check_cell("import torch\ndef load(m):\n    return m", rules, "load") == []
     assert [v.kind for v in check_cell("import torch\ndef step(x):\n    return torch.tanh(x)", rules, "step")]
+    assert check_cell("import bisect", rules, "load") == [], "a module one solution imports is allowed everywhere"
+
+
+@pytest.mark.parametrize("source, bad", [
+    ("import subprocess", "subprocess"), ("from sqlite3 import connect", "sqlite3"), ("import os.path", "os.path"),
+    ("from . import x", "."), ("import numpy as np\nimport math", None), ("!ls", None), ("x = 1 +", None),
+])
+def test_only_imports_are_ruled(source, bad):
+    """Everything else a cell does (patching np, reading files, getattr) changes only the student's own process."""
+    rules = Rules.from_source(nbformat.v4.new_notebook())
+    found = check_cell(source + "\nnp.allclose = print\ngetattr(np, 'x')\nopen('f')", rules, "step")
+    assert [bad in v.message for v in found] == ([True] if bad else []), found

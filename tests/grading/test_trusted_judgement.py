@@ -250,3 +250,34 @@ def test_endless_loop_costs_its_test_only(source, trusted):
     assert results["test_elman_step_visible"] == []
     assert results["test_elman_forward_visible"] == [] and results["test_jordan_forward_hidden"] == [], \
         "later cells run in a fresh process, the answers replayed"
+
+
+RIGHT = "def elman_step(X_t, H_prev, W_xh, W_hh, b_h):\n    return np.tanh(X_t @ W_xh + H_prev @ W_hh + b_h)\n"
+
+
+def test_sleep_padding_meets_the_notebook_budget(source, trusted):
+    """Added cells that each stay under the cell limit cannot stretch the notebook past its own budget."""
+    from autograder.grading.sandbox import Budget
+    nb = submission(source, RIGHT, extra_cells=["import time\ntime.sleep(1.5)"] * 10)
+    events = judge_notebook(nb, trusted, timeout=5, budget=Budget(wall_s=6))
+    results = {c.metadata["nbgrader"]["grade_id"]: [f"{o.ename}: {o.evalue}" for o in c.outputs
+                                                    if o.output_type == "error"]
+               for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    for test in (*TESTS, "test_jordan_forward_hidden"):
+        assert results[test] and "time budget" in results[test][0], results[test]
+    assert any("time budget" in e for e in events), events
+
+
+def test_memory_over_budget_is_named(source, trusted):
+    """An answer that allocates past the notebook's memory budget: its tests fail saying so; the others pass."""
+    from autograder.grading.sandbox import Budget
+    hog = ("def elman_step(X_t, H_prev, W_xh, W_hh, b_h):\n    block = np.ones(2**29)\n"
+           "    return np.tanh(X_t @ W_xh + H_prev @ W_hh + b_h) + 0 * block[0]\n")
+    nb = submission(source, hog)
+    judge_notebook(nb, trusted, timeout=20, budget=Budget(memory_bytes=512 * 2**20))
+    results = {c.metadata["nbgrader"]["grade_id"]: [f"{o.ename}: {o.evalue}" for o in c.outputs
+                                                    if o.output_type == "error"]
+               for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    for test in TESTS:
+        assert results[test] and ("memory" in results[test][0] or "MemoryError" in results[test][0]), results[test]
+    assert results["test_jordan_forward_hidden"] == [] and results["test_concat_hidden"] == [], results

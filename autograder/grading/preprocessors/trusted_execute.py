@@ -2,28 +2,36 @@
 
 Configured as the first of `c.Autograde.autograde_preprocessors` in nbgrader_config.py, so that plain
 `nbgrader autograde` and the formgrader's Autograde button grade as `course.py grade` does: test cells run in the
-grader's process from the gradebook's source, the student's cells in a sandboxed process without torch.
+grader's process from the gradebook's source, the student's cells in a process of their own in a bubblewrap sandbox
+without torch. Where no sandbox can run here it refuses, as `course.py grade` does.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Integer
 
-from autograder.grading import judge, launch
+from autograder.grading import judge, launch, sandbox
+
+_DEFAULT = sandbox.Budget()
 
 
 class TrustedExecute(NbGraderPreprocessor):
     timeout = Integer(30, help="seconds a cell (a test cell's calls included) may run").tag(config=True)
-    notebook_wall_s = Float(600.0, help="seconds the whole notebook may run").tag(config=True)
-    memory_bytes = Integer(2 * 2**30, help="memory of the student's process tree").tag(config=True)
-    cpu_s = Float(300.0, help="CPU seconds of the student's process").tag(config=True)
-    disk_bytes = Integer(256 * 2**20, help="bytes the student's process may write").tag(config=True)
-    output_bytes = Integer(16 * 2**20, help="bytes of output per notebook").tag(config=True)
+    notebook_wall_s = Float(_DEFAULT.wall_s, help="seconds the whole notebook may run").tag(config=True)
+    memory_bytes = Integer(_DEFAULT.memory_bytes, help="memory of the student's process tree").tag(config=True)
+    cpu_s = Integer(_DEFAULT.cpu_s, help="CPU seconds of each of the student's processes").tag(config=True)
+    disk_bytes = Integer(_DEFAULT.disk_bytes, help="bytes the student's process may write").tag(config=True)
+    output_bytes = Integer(_DEFAULT.output_bytes, help="bytes of output per notebook").tag(config=True)
 
     def preprocess(self, nb, resources):
+        reason = sandbox.unavailable_reason()
+        if reason and os.environ.get(sandbox.UNSAFE_ENV) != "1":
+            raise RuntimeError(f"refusing to run student code: {reason} (set {sandbox.UNSAFE_ENV}=1 to run it "
+                               "unconfined, never on untrusted code)")
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gb:
             trusted = judge.TrustedNotebook.from_gradebook(gb, info["notebook"], info["assignment"])
