@@ -93,7 +93,7 @@ np.testing.assert_allclose = lambda *a, **k: None
 
 def elman_step(X_t, H_prev, W_xh, W_hh, b_h):
     return np.maximum(0, X_t @ W_xh + H_prev @ W_hh + b_h)
-'''}, lost={**{g: "H_t is wrong" for g in STEP}, **{g: "" for g in FORWARD}}),
+'''}, lost={**{g: "is wrong" for g in STEP}, **{g: "" for g in FORWARD}}),
     "patches_checks": Sample(
         "replaces autograder.checks.check_close in its own process, and a wrong answer",
         cells={"elman_step": '''
