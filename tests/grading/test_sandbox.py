@@ -187,3 +187,42 @@ def test_private_clone_with_symlinked_venv_grades(tmp_path):
         assert status == "graded" and score == max_score > 0, reasons
     finally:
         subprocess.run(["rm", "-rf", str(private)], check=False)
+
+
+@pytest.mark.skipif(not sandbox.is_root() or not Path("/usr/bin/python3").exists(),
+                    reason="needs root (to become an unprivileged user) and a system Python 3")
+def test_as_a_normal_user():
+    """Without root, bubblewrap makes a user namespace (where the system allows unprivileged ones): the same
+    isolation, code running as the calling user. The module is standard library only, so a copy of it runs as
+    `nobody` with the system's Python."""
+    import shutil
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix="sandbox-as-nobody-"))    # pytest's own folders are private to root
+    os.chmod(folder, 0o755)
+    (folder / "sandbox.py").write_text((ROOT / "autograder" / "grading" / "sandbox.py").read_text())
+    os.chmod(folder / "sandbox.py", 0o644)
+    code = textwrap.dedent("""
+        import json, sandbox
+        from pathlib import Path
+        reason = sandbox.unavailable_reason()
+        if reason:
+            print(json.dumps({"unavailable": reason}))
+            raise SystemExit
+        cmd = ["/bin/sh", "-c", "id -u; cat /etc/shadow 2>/dev/null || echo unreadable; ls /"]
+        with sandbox.start(cmd, Path("/tmp/w"), sandbox.Budget()) as box:
+            out = box.stdout.read().decode()
+            print(json.dumps({"code": box.wait(30), "out": out.split(), "limits": sandbox.limits_in_force()}))
+    """)
+    try:
+        proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3",
+                               "-c", code], cwd=folder, capture_output=True, text=True, timeout=120)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    assert proc.stdout.strip(), proc.stderr[-2000:]
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    if "unavailable" in report:      # the system forbids unprivileged user namespaces: the grader refuses, says why
+        assert "user namespaces" in report["unavailable"]
+        pytest.skip(report["unavailable"])
+    assert report["code"] == 0 and report["out"][:2] == ["65534", "unreadable"], report
+    assert set(report["out"][2:]) <= {"bin", "dev", "etc", "lib", "lib32", "lib64", "proc", "sbin", "tmp", "usr"}
+    assert "user namespace" in report["limits"]
