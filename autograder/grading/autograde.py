@@ -37,6 +37,7 @@ import argparse
 import csv
 import errno
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -66,7 +67,7 @@ from nbgrader.utils import parse_utc
 from sqlalchemy.exc import OperationalError
 from traitlets.config import Config
 
-from autograder.grading import cluster, gradebook_db, judge, missing_steps, policy, sandbox
+from autograder.grading import cluster, gradebook_db, judge, missing_steps, nbgrader_speedups, policy, sandbox
 from autograder.grading.release import nbgrader
 from autograder.grading.results import CellResult, StudentResult, error_reason
 from autograder.layout import ROOT
@@ -314,6 +315,18 @@ class Job:
     secret: bytes | None = None
 
 
+@functools.lru_cache(maxsize=64)
+def _locked_sources(course: Path, chapter: str) -> dict[str, str]:
+    """{grade_id: source} of the released notebook's locked cells (read once per chapter and run)."""
+    released = course / "release" / chapter / f"{chapter}.ipynb"
+    if not released.exists():
+        released = course / "exercises" / chapter / f"{chapter}.ipynb"
+    if not released.exists():
+        return {}
+    return {g: c.source for g, c in _grade_cells_in(nbformat.read(released, as_version=4)).items()
+            if c.metadata["nbgrader"].get("locked")}
+
+
 def sanitize(job: Job, course: Path, db_url: str, timeout: int, rules: policy.Rules,
              source_ids: set[str] | None = None, budget: sandbox.Budget | None = None) -> None:
     """nbgrader's sanitizing steps, plus the report of what they repaired and of rule violations."""
@@ -336,12 +349,8 @@ def sanitize(job: Job, course: Path, db_url: str, timeout: int, rules: policy.Ru
     if missing:
         job.notes.append("test cells deleted or stripped of their metadata (restored from the source and graded): "
                          + ", ".join(missing))
-    released = course / "release" / job.chapter / f"{job.chapter}.ipynb"
-    if not released.exists():
-        released = course / "exercises" / job.chapter / f"{job.chapter}.ipynb"
-    if released.exists():
-        original = {g: c.source for g, c in _grade_cells_in(nbformat.read(released, as_version=4)).items()
-                    if c.metadata["nbgrader"].get("locked")}
+    original = _locked_sources(course, job.chapter)
+    if original:
         edited = [g for g, c in present.items() if g in original and c.source.strip() != original[g].strip()]
         if edited:
             job.notes.append("locked cells edited (the originals were restored and graded): " + ", ".join(edited))
@@ -633,6 +642,7 @@ def grade(course: Path, chapters: list[str] | None = None, students: list[str] |
           db: str | None = None, budget: sandbox.Budget | None = None, lock_wait: float = 600.0,
           unsafe_no_sandbox: bool = False) -> GradingRun:
     course = course.resolve()
+    nbgrader_speedups.apply()
     reason = sandbox.unavailable_reason()
     if reason and not unsafe_no_sandbox:
         raise SystemExit(f"refusing to run student code: {reason} (--unsafe-no-sandbox overrides this)")

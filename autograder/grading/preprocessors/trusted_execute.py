@@ -14,7 +14,7 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Integer
 
-from autograder.grading import judge, launch, sandbox
+from autograder.grading import judge, launch, nbgrader_speedups, sandbox
 
 _DEFAULT = sandbox.Budget()
 
@@ -32,6 +32,7 @@ class TrustedExecute(NbGraderPreprocessor):
         if reason and os.environ.get(sandbox.UNSAFE_ENV) != "1":
             raise RuntimeError(f"refusing to run student code: {reason} (set {sandbox.UNSAFE_ENV}=1 to run it "
                                "unconfined, never on untrusted code)")
+        nbgrader_speedups.apply()
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gb:
             trusted = judge.TrustedNotebook.from_gradebook(gb, info["notebook"], info["assignment"])
