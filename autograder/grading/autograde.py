@@ -25,8 +25,10 @@ wait for each other (a lock file, `--lock-wait`); two runs on different courses 
 sandbox of its own: `autograder.grading.sandbox`).
 
 Notebooks are executed `--workers` at a time on this machine, or by the workers of the Dask cluster at
-`--scheduler` (`autograder.grading.cluster`: the same job function either way, a notebook's result recorded once),
-and everything else runs in a fixed order, so the results equal a sequential run's. The gradebook is nbgrader's
+`--scheduler` (`autograder.grading.cluster`: the same job function either way, a notebook's result recorded once).
+This process reads and sanitizes each submission as the workers need more, and records each result as it arrives,
+so its serial work overlaps theirs; no grade depends on the order, and the results equal a sequential run's (a
+test compares them). The gradebook is nbgrader's
 `CourseDirectory.db_url` (`autograder.grading.gradebook_db`: SQLite by default, PostgreSQL by config or `--db`).
 Outputs: autograded/ and feedback/ (nbgrader's), grading/<chapter>/<student>.json (scores and reasons),
 grading/grades.csv, and the class report grading/report.{md,csv,png}.
@@ -676,44 +678,17 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
             roster.append(s)
     wanted = sorted((set(roster) if students is None else set(students)) - set(refused))
     outcomes: dict[str, dict[str, Outcome]] = {c: {} for c in chapters}
-    jobs: list[Job] = []
-    for chapter in chapters:
-        for s, why in refused.items():
-            if students is None or s in students:
-                outcomes[chapter][s] = Outcome(s, chapter, NOT_GRADED, notes=[why])
-        source = nbformat.read(course / "solutions" / chapter / f"{chapter}.ipynb", as_version=4) \
-            if (course / "solutions" / chapter).exists() else \
-            nbformat.read(course / "source" / chapter / f"{chapter}.ipynb", as_version=4)
-        rules = policy.Rules.from_source(source)
-        source_ids = set(_grade_cells_in(source))
-        for student in wanted:
-            path = course / "submitted" / student / chapter / f"{chapter}.ipynb"
-            if not os.path.lexists(path):
-                continue                       # missing: listed in the export, nothing recorded
-            job = Job(student, chapter, path)
-            _guard(job, "reading and sanitizing", sanitize, course, db_url, timeout, rules, source_ids, budget)
-            jobs.append(job)
-    # Execute: each notebook is a job of plain data, run by a local thread or a cluster's worker (each in a sandbox
-    # of its own); the results come back here, once per notebook.
     src_dir = lambda ch: course / "solutions" / ch if (course / "solutions" / ch).exists() else course / "source" / ch
     extra = {ch: {p.name: p.read_bytes() for p in src_dir(ch).glob("*")
                   if p.is_file() and not p.is_symlink() and p.suffix != ".ipynb"} for ch in chapters}
-    runnable = {f"{j.chapter}/{j.student}": j for j in jobs if not j.invalid and not j.not_graded}
     trusted = {ch: trusted_notebook(db_url, ch) for ch in chapters}
-    payloads = (notebook_job(j, timeout, budget, extra[j.chapter], trusted[j.chapter]) for j in runnable.values())
-    for payload, result in cluster.run_jobs(run_notebook_job, payloads, scheduler, workers, log):
-        job = runnable[payload["id"]]
-        if "error" in result:       # the grader's failure, not the student's: nothing recorded, a rerun grades it
-            job.not_graded = f"running: {result['error']}"
-            continue
-        job.executed = nbformat.reads(result["executed"], as_version=4)
-        job.notes += result["notes"]
-        log(f"  ran {payload['id']} on {result['worker']}")
-    # Record, in a fixed order, from this (trusted) process only.
-    for job in sorted(jobs, key=lambda j: (j.chapter, j.student)):
+    runnable: dict[str, Job] = {}
+
+    def record(job: Job) -> None:
+        """Record one submission (this trusted process only), and its outcome."""
         if job.invalid:
             _guard(job, "recording", lambda j: record_invalid(j, course, db_url))
-        else:
+        elif not job.not_graded:
             _guard(job, "recording", lambda j: finish(j, course, db_url, budget))
         outcome = None
         if not job.not_graded:
@@ -727,6 +702,40 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
                                      "grade again)", *job.notes])
         outcomes[job.chapter][job.student] = outcome
         write_outcome(course, outcome)
+
+    def payloads():
+        """Each submission read and sanitized as the workers ask for more (so that this serial part overlaps their
+        work); one that cannot run is recorded at once."""
+        for chapter in chapters:
+            for s, why in refused.items():
+                if students is None or s in students:
+                    outcomes[chapter][s] = Outcome(s, chapter, NOT_GRADED, notes=[why])
+            source = nbformat.read(src_dir(chapter) / f"{chapter}.ipynb", as_version=4)
+            rules = policy.Rules.from_source(source)
+            source_ids = set(_grade_cells_in(source))
+            for student in wanted:
+                path = course / "submitted" / student / chapter / f"{chapter}.ipynb"
+                if not os.path.lexists(path):
+                    continue                       # missing: listed in the export, nothing recorded
+                job = Job(student, chapter, path)
+                _guard(job, "reading and sanitizing", sanitize, course, db_url, timeout, rules, source_ids, budget)
+                if job.invalid or job.not_graded:
+                    record(job)
+                    continue
+                runnable[f"{chapter}/{student}"] = job
+                yield notebook_job(job, timeout, budget, extra[chapter], trusted[chapter])
+
+    # Execute: each notebook is a job of plain data, run by a local thread or a cluster's worker (each in a sandbox
+    # of its own); each result comes back here once and is recorded as it arrives. Grades do not depend on the order.
+    for payload, result in cluster.run_jobs(run_notebook_job, payloads(), scheduler, workers, log):
+        job = runnable[payload["id"]]
+        if "error" in result:       # the grader's failure, not the student's: nothing recorded, a rerun grades it
+            job.not_graded = f"running: {result['error']}"
+        else:
+            job.executed = nbformat.reads(result["executed"], as_version=4)
+            job.notes += result["notes"]
+            log(f"  ran {payload['id']} on {result['worker']}")
+        record(job)
     for chapter in chapters:
         for student in wanted:
             if student not in outcomes[chapter]:
@@ -755,7 +764,7 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
     after = course_hashes(course, [ROOT / "autograder"] if (ROOT / "autograder") not in course.parents else [])
     problems = compare_hashes(before, after)
     return GradingRun(course, outcomes, problems, time.monotonic() - started,
-                      sum(1 for j in runnable.values() if not j.not_graded), limits)
+                      sum(1 for j in runnable.values() if j.executed is not None), limits)
 
 
 def print_summary(run: GradingRun, log=print) -> None:

@@ -25,13 +25,14 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from pathlib import Path
 
 from autograder.layout import ROOT
 
 PLUGIN_NAME = "course-preflight"
+WINDOW = 2                    # jobs submitted ahead per slot: enough to keep every slot busy, few to hold
 RETRIES = 1                   # a task that raised runs once more (on any worker); a lost worker's task always reruns
 
 
@@ -142,10 +143,11 @@ def _worker_problems(dask_worker=None) -> list[str]:
 
 @contextmanager
 def executor(scheduler: str | None, workers: int, log: Callable[[str], None] = print):
-    """A concurrent.futures Executor: a thread pool of `workers`, or the cluster at `scheduler` after preflight."""
+    """(a concurrent.futures Executor, how many jobs it runs at once): a thread pool of `workers`, or the cluster at
+    `scheduler` after preflight."""
     if scheduler is None:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            yield pool
+            yield pool, max(1, workers)
         return
     from distributed import Client
     with Client(scheduler, timeout="30s", set_as_default=False) as client:
@@ -155,39 +157,50 @@ def executor(scheduler: str | None, workers: int, log: Callable[[str], None] = p
         if problems:
             raise PreflightError("workers differ from the coordinator:\n  " + "\n  ".join(problems))
         log(f"cluster {scheduler}: {len(found)} workers, checkout and environment equal to the coordinator's")
-        yield client.get_executor(pure=False, retries=RETRIES)
+        yield client.get_executor(pure=False, retries=RETRIES), max(1, sum(client.nthreads().values()))
 
 
 def run_jobs(fn: Callable[[dict], dict], jobs: Iterable[dict], scheduler: str | None = None, workers: int = 2,
              log: Callable[[str], None] = print) -> Iterator[tuple[dict, dict]]:
     """Yield (job, fn(job)) for every job, in the order they finish, each job id exactly once.
 
-    A job whose function raised (on its last try) yields {"id": ..., "error": "<reason>"}; a result
-    {"preflight": [...]} (a worker that joined with another checkout) stops the run with PreflightError.
+    `jobs` is read lazily, a few per slot ahead of the workers (WINDOW): the caller's work making each job overlaps
+    the workers' running the earlier ones. A job whose function raised (on its last try) yields
+    {"id": ..., "error": "<reason>"}; a result {"preflight": [...]} (a worker that joined with another checkout)
+    stops the run with PreflightError.
     """
-    jobs = list(jobs)
-    ids = [job["id"] for job in jobs]
-    if len(set(ids)) != len(ids):
-        raise ValueError("job ids must be unique")
+    submitted: set[str] = set()
     seen: set[str] = set()
-    with executor(scheduler, workers, log) as pool:
-        futures = _submit_all(pool, fn, jobs)
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                result = future.result()
-            except Exception as err:  # noqa: BLE001 - the job's own failure (after the retries), not the run's
-                result = {"id": job["id"], "error": f"{type(err).__name__}: {str(err)[:300]}"}
-            if result.get("preflight"):
-                for other in futures:
-                    other.cancel()
-                raise PreflightError("a worker differs from the coordinator:\n  " + "\n  ".join(result["preflight"]))
-            if job["id"] in seen:          # never expected from one future per job; kept as the rule's guard
-                log(f"duplicate result for {job['id']} ignored")
-                continue
-            seen.add(job["id"])
-            yield job, result
+    with executor(scheduler, workers, log) as (pool, slots):
+        source = iter(jobs)
+        pending: dict = {}
 
-
-def _submit_all(pool: Executor, fn, jobs: list[dict]) -> dict:
-    return {pool.submit(fn, job): job for job in jobs}
+        def top_up() -> None:
+            while len(pending) < WINDOW * slots:
+                job = next(source, None)
+                if job is None:
+                    return
+                if job["id"] in submitted:
+                    raise ValueError(f"job ids must be unique: {job['id']}")
+                submitted.add(job["id"])
+                pending[pool.submit(fn, job)] = job
+        top_up()
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                job = pending.pop(future)
+                try:
+                    result = future.result()
+                except Exception as err:  # noqa: BLE001 - the job's own failure (after the retries), not the run's
+                    result = {"id": job["id"], "error": f"{type(err).__name__}: {str(err)[:300]}"}
+                if result.get("preflight"):
+                    for other in pending:
+                        other.cancel()
+                    raise PreflightError("a worker differs from the coordinator:\n  "
+                                         + "\n  ".join(result["preflight"]))
+                if job["id"] in seen:          # never expected from one future per job; kept as the rule's guard
+                    log(f"duplicate result for {job['id']} ignored")
+                    continue
+                seen.add(job["id"])
+                yield job, result
+            top_up()
