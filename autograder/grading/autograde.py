@@ -175,7 +175,7 @@ def course_hashes(course: Path, also: list[Path] = ()) -> dict[str, str]:
     out = {}
     for base in [course, *also]:
         for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = [d for d in dirnames if d not in UNHASHED and not d.startswith("course-sandbox")]
+            dirnames[:] = [d for d in dirnames if d not in UNHASHED]
             for name in filenames:
                 if name in UNHASHED or name.endswith(".pyc"):
                     continue

@@ -29,6 +29,7 @@ caller reading `stdout`). `limits_in_force()` says which apply here.
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import os
@@ -255,12 +256,19 @@ def _hidden_package_dirs() -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _stub_folder() -> Path:
+    """This process's folder of stubs, removed when it exits."""
+    folder = Path(tempfile.mkdtemp(prefix="course-sandbox-stubs-"))
+    os.chmod(folder, 0o755)
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
 @functools.lru_cache(maxsize=None)
 def _stub(name: str) -> str:
     """A file `raise ImportError(...)`, mounted as the hidden package's __init__.py."""
-    folder = Path(tempfile.mkdtemp(prefix="course-sandbox-stubs-"))
-    os.chmod(folder, 0o755)
-    path = folder / f"{name}.py"
+    path = _stub_folder() / f"{name}.py"
     path.write_text(HIDDEN_STUB.format(name=name))
     os.chmod(path, 0o644)
     return str(path)
