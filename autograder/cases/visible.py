@@ -7,7 +7,7 @@ example or a visible test's inputs:
     PYTHONPATH=$PWD .venv/bin/python -m autograder.cases.visible          # rewrites visible_values.py
     PYTHONPATH=$PWD .venv/bin/python -m autograder.cases.visible --check  # fails when the file is out of date
 
-tests/learner/test_visible_values.py runs the check. Each chapter's inputs start from a non-zero state where a
+tests/learner/test_messages.py runs the check (with a tolerance: see stale_values). Each chapter's inputs start from a non-zero state where a
 state is involved, so that the recurrent terms are exercised.
 """
 from __future__ import annotations
@@ -241,14 +241,58 @@ def render() -> str:
     return "\n".join(parts) + "\n"
 
 
+# Staleness is decided with a tolerance, not by comparing printed digits: float64 results of the same references
+# differ in the last bit between machines (BLAS kernels, CPU features, OPENBLAS_CORETYPE). The tolerance is a
+# thousand times tighter than the visible tests' own (checks.RTOL = 1e-7, ATOL = 1e-9), so a value that a
+# learner's test would judge differently is always reported, and rounding noise never is.
+STALE_RTOL = 1e-10
+STALE_ATOL = 1e-12
+
+
+def _evaluate(source: str) -> dict:
+    namespace: dict = {}
+    exec(compile(source, str(TARGET), "exec"), namespace)   # our own generated file: NumPy literals only
+    return namespace["VALUES"]
+
+
+def stale_values(saved, fresh, path: str = "VALUES") -> list[str]:
+    """Where `saved` differs from `fresh` beyond rounding: one line per value (its path, and what differs)."""
+    if isinstance(fresh, dict) or isinstance(saved, dict):
+        if not (isinstance(fresh, dict) and isinstance(saved, dict)):
+            return [f"{path}: a {type(saved).__name__} is saved, a {type(fresh).__name__} is computed"]
+        lines = [f"{path}[{k!r}]: {'only saved' if k in saved else 'not saved'}" for k in saved.keys() ^ fresh.keys()]
+        for key in saved.keys() & fresh.keys():
+            lines += stale_values(saved[key], fresh[key], f"{path}[{key!r}]")
+        return lines
+    if isinstance(fresh, list) and not _is_numeric_nested(fresh) or isinstance(saved, list) \
+            and not _is_numeric_nested(saved):
+        if not (isinstance(saved, list) and isinstance(fresh, list)) or len(saved) != len(fresh):
+            return [f"{path}: the saved list and the computed one differ in length or kind"]
+        return [line for i, (s, f) in enumerate(zip(saved, fresh)) for line in stale_values(s, f, f"{path}[{i}]")]
+    if isinstance(fresh, (str, bool)) or isinstance(saved, (str, bool)):
+        return [] if saved == fresh else [f"{path}: saved {saved!r}, computed {fresh!r}"]
+    a, b = np.asarray(saved, dtype=np.float64), np.asarray(fresh, dtype=np.float64)
+    if a.shape != b.shape:
+        return [f"{path}: saved shape {a.shape}, computed shape {b.shape}"]
+    if np.allclose(a, b, rtol=STALE_RTOL, atol=STALE_ATOL, equal_nan=True):
+        return []
+    diff = np.abs(a - b)
+    worst = tuple(int(i) for i in np.unravel_index(int(np.nanargmax(diff)), diff.shape)) if diff.ndim else ()
+    where = f"[{', '.join(map(str, worst))}]" if worst else ""
+    return [f"{path}{where}: saved {float(a[worst])!r}, computed {float(b[worst])!r} "
+            f"(max abs difference {np.nanmax(diff):.3g}; tolerance rtol {STALE_RTOL:g}, atol {STALE_ATOL:g})"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="fail when visible_values.py is out of date")
     args = parser.parse_args(argv)
     text = render()
     if args.check:
-        if TARGET.read_text() != text:
-            print(f"{TARGET} is out of date: run python -m autograder.cases.visible", file=sys.stderr)
+        drift = stale_values(_evaluate(TARGET.read_text()), _evaluate(text))
+        if drift:
+            print(f"{TARGET} is out of date (run python -m autograder.cases.visible):", *drift, sep="\n  ",
+                  file=sys.stderr)
             return 1
         return 0
     TARGET.write_text(text)

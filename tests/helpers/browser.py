@@ -73,7 +73,24 @@ def start_chrome(profile_dir: Path, download_dir: Path):
     driver.set_page_load_timeout(PAGE_TIMEOUT_S)
     driver.set_script_timeout(PAGE_TIMEOUT_S)
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(download_dir)})
+    _blank(driver)
     return driver
+
+
+def _blank(driver) -> None:
+    """Leave whatever page the browser is on for about:blank and drop its logs, so that the next visit records only
+    its own requests (chromium's start page asks for chrome://resources/... and chrome://favicon2/...)."""
+    driver.get("about:blank")
+    driver.get_log("browser"), driver.get_log("performance")
+
+
+# The schemes a request travels the network by; chrome://, data:, blob: and about: stay inside the browser.
+NETWORK_SCHEMES = ("http:", "https:", "ws:", "wss:")
+
+
+def off_site(requests: list[str], base_url: str) -> list[str]:
+    """The requests that went over the network to anything but the local server at base_url."""
+    return [url for url in requests if url.lower().startswith(NETWORK_SCHEMES) and not url.startswith(base_url)]
 
 
 # Waits until MathJax (if the page loads it) has typeset the page; calls back with what went wrong, or null.
@@ -256,7 +273,7 @@ def _network(driver) -> tuple[list[str], list[str]]:
 def visit(driver, base_url: str, path: str) -> PageVisit:
     """Load one page, wait for its math, and record what it shows, logs and requests."""
     start = time.monotonic()
-    driver.get_log("browser"), driver.get_log("performance")          # drop what earlier pages left
+    _blank(driver)                                                     # each page starts from a blank one
     driver.get(base_url + path)
     if driver.execute_script("return !!document.querySelector('meta[http-equiv=\"Refresh\" i]')"):
         # A redirect page (index.html): check where it leads, once the browser has got there.

@@ -116,6 +116,22 @@ def test_visible_values_are_current():
     assert result.returncode == 0, result.stderr
 
 
+def test_staleness_ignores_rounding_and_names_what_drifted():
+    """Machines round float64 differently in the last bit (BLAS kernels, OPENBLAS_CORETYPE): that is not staleness;
+    a change a visible test could notice is, and the message names the value, the element and the difference."""
+    from autograder.cases.visible import stale_values
+    saved = {"lstm": {"H": np.array([[0.4621171572600098, -0.19737532022490398]]), "mask": [[1, 1], [1, 0]]}}
+    ulp = {"lstm": {"H": np.array([[0.46211715726000974, -0.19737532022490398]]), "mask": [[1, 1], [1, 0]]}}
+    assert stale_values(saved, ulp) == []
+    moved = {"lstm": {"H": np.array([[0.4621171572600098, -0.1974]]), "mask": [[1, 1], [1, 0]]}}
+    (line,) = stale_values(saved, moved)
+    assert line.startswith("VALUES['lstm']['H'][0, 1]: saved -0.19737532022490398, computed -0.1974"), line
+    assert "max abs difference 2.47e-05" in line, line
+    assert stale_values(saved, {"lstm": {"H": np.zeros((2, 2)), "mask": [[1, 1], [1, 0]]}}) \
+        == ["VALUES['lstm']['H']: saved shape (1, 2), computed shape (2, 2)"]
+    assert stale_values(saved, {"lstm": {"H": saved["lstm"]["H"]}}) == ["VALUES['lstm']['mask']: only saved"]
+
+
 def test_install_lines_are_current_and_quote_the_one_address():
     assert learner_setup.main(["--check"]) == 0, "run python -m autograder.learner_setup"
     url = learner_setup.repository_url() or learner_setup.MISSING_ADDRESS

@@ -142,7 +142,7 @@ def test_math_renders_offline(visits, base_url, page):
     visit = visits[page]
     report = visit.report
     assert visit.math_wait_error is None, f"{page}: {visit.math_wait_error}"
-    outside = [url for url in visit.requests if not (url.startswith(base_url) or url.startswith(("data:", "blob:")))]
+    outside = browser.off_site(visit.requests, base_url)
     assert not outside, f"{page} made requests off the local server (the site must work offline): {outside}"
     if report["math_nodes"]:
         mathjax_url = base_url + "_static/mathjax/tex-chtml.js"
