@@ -223,3 +223,35 @@ def rebuild(description: dict):
     if description.get("kind") == "torch_tensor":
         return TensorView(description["value"])
     raise ValueError(f"cannot rebuild {description.get('kind')!r}")
+
+
+# Gate blocks per recurrent module: PyTorch stacks them in weight_ih_l0 / weight_hh_l0 (autograder.notation).
+_GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
+
+
+def stand_in(cls: str, input_size: int, hidden_size: int, weights: dict | None = None, bias: bool = True,
+             seed: int = 0):
+    """A one-layer torch.nn.RNN/LSTM/GRU as a learner's visible tests use it, without torch: the same stand-in the
+    grader hands a student's function. Its parameters are float32, as a torch module's are, and named as torch names
+    them; `weights` ({"weight_ih_l0": ..., ...}) sets them, the rest is drawn as torch initialises it
+    (uniform in ±1/sqrt(hidden_size)), from `seed`."""
+    rows, bound = _GATES[cls] * hidden_size, 1.0 / np.sqrt(hidden_size)
+    shapes = {"weight_ih_l0": (rows, input_size), "weight_hh_l0": (rows, hidden_size)}
+    if bias:
+        shapes.update(bias_ih_l0=(rows,), bias_hh_l0=(rows,))
+    rng, weights = np.random.default_rng(seed), dict(weights or {})
+    params = []
+    for name, shape in shapes.items():
+        value = weights.pop(name) if name in weights else rng.uniform(-bound, bound, size=shape)
+        value = np.asarray(value, dtype=np.float32)
+        if value.shape != shape:
+            raise ValueError(f"{name} of a {cls}({input_size}, {hidden_size}) has shape {shape}, not {value.shape}")
+        params.append([name, value])
+    if weights:
+        raise ValueError(f"a {cls} has no parameters {sorted(weights)}")
+    hyper = {"input_size": input_size, "hidden_size": hidden_size, "num_layers": 1, "bias": bias,
+             "batch_first": False, "bidirectional": False, "dropout": 0.0, "proj_size": 0,
+             "mode": {"RNN": "RNN_TANH"}.get(cls, cls)}
+    if cls == "RNN":
+        hyper["nonlinearity"] = "tanh"
+    return rebuild({"kind": "torch_module", "class": cls, "hyper": hyper, "params": params, "training": True})

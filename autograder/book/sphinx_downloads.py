@@ -1,8 +1,10 @@
 """A Sphinx extension: on a chapter's page, the header's download button offers the chapter's exercise notebook
-and a zip of its exercise folder (the notebook with whatever files it needs), not the page's Markdown source.
+and a zip of its exercise folder (the notebook with whatever files it needs, the course's package as a wheel and a
+START HERE.txt with the learner's two commands), not the page's Markdown source.
 
 The zip, `_downloads/exercises/<id>.zip`, is written into the site at the end of every build from
-`exercises/<id>/` (the release), so it never goes stale. The notebook link is the same file the page's own
+`exercises/<id>/` (the release) and the wheel built then (`learner_wheel`, also served at
+`_downloads/exercises/<wheel>`), so it never goes stale. The notebook link is the same file the page's own
 `{download}` link serves (Sphinx copies it to `_downloads/<hash>/<id>.ipynb`).
 
 Enabled in `_config.yml` (`sphinx: extra_extensions`); it needs sphinx-book-theme, whose header buttons it edits.
@@ -12,9 +14,11 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from autograder.book.learner_wheel import build_wheel
 from autograder.layout import ROOT, chapters
+from autograder.learner_setup import DOWNLOAD_TEXT, WHEEL_FOLDER, download_text
 
-ZIP_FOLDER = "_downloads/exercises"          # in the built site
+ZIP_FOLDER = WHEEL_FOLDER                     # in the built site: the zips beside the wheel
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)             # fixed entry times: the same release gives the same bytes
 
 
@@ -31,15 +35,20 @@ def zip_path(chapter: str) -> str:
     return f"{ZIP_FOLDER}/{chapter}.zip"
 
 
-def write_zip(chapter: str, target: Path) -> Path:
-    """Zip `exercises/<chapter>/` (every file, under a folder named after the chapter) into `target`."""
+def write_zip(chapter: str, target: Path, wheel: Path) -> Path:
+    """Zip `exercises/<chapter>/` (every file), the wheel and START HERE.txt, under a folder named after the chapter,
+    into `target`."""
     folder = ROOT / "exercises" / chapter
+    files = {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*")
+             if path.is_file() and ".ipynb_checkpoints" not in path.parts}
+    files[wheel.name] = wheel.read_bytes()
+    files[DOWNLOAD_TEXT] = download_text(chapter).encode()
     target.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts):
-            info = zipfile.ZipInfo(f"{chapter}/{path.relative_to(folder).as_posix()}", date_time=_ZIP_TIME)
+        for name in sorted(files):
+            info = zipfile.ZipInfo(f"{chapter}/{name}", date_time=_ZIP_TIME)
             info.external_attr = 0o644 << 16
-            archive.writestr(info, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr(info, files[name], compress_type=zipfile.ZIP_DEFLATED)
     return target
 
 
@@ -77,9 +86,10 @@ def offer_exercises(app, pagename, templatename, context, doctree) -> None:
 
 def write_zips(app, exception) -> None:
     if exception is None and app.builder.format == "html":
+        wheel = build_wheel(Path(app.outdir) / WHEEL_FOLDER)
         for chapter in chapters():
             if (ROOT / "exercises" / chapter / f"{chapter}.ipynb").is_file():
-                write_zip(chapter, Path(app.outdir) / zip_path(chapter))
+                write_zip(chapter, Path(app.outdir) / zip_path(chapter), wheel)
 
 
 def setup(app):

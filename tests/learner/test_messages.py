@@ -1,9 +1,11 @@
 """Messages that teach: axes named by the kind of array, first lines short enough for `nbgrader validate`, hints for
 known mistakes, backward quantities searched from the last step, an earlier exercise's failure named as such; and
 the generated texts (visible tests' values, the install lines) kept current."""
+import shutil
 import subprocess
 import sys
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -132,20 +134,39 @@ def test_staleness_ignores_rounding_and_names_what_drifted():
     assert stale_values(saved, {"lstm": {"H": saved["lstm"]["H"]}}) == ["VALUES['lstm']['mask']: only saved"]
 
 
-def test_install_lines_are_current_and_quote_the_one_address():
+# What a placeholder address looked like: a learner who copies it gets pip's "Invalid requirement".
+PLACEHOLDERS = ("<the course repository", "git+<", "@ git+ ", "@ git+\"")
+
+
+def test_install_lines_are_current_and_quote_the_two_commands():
+    """One source for the learner's commands: the README, the preface, every released notebook's first cell (and the
+    zip's START HERE.txt, tests/site) quote learner_setup's, and none shows a placeholder address."""
     assert learner_setup.main(["--check"]) == 0, "run python -m autograder.learner_setup"
-    url = learner_setup.repository_url() or learner_setup.MISSING_ADDRESS
+    install, open_it = learner_setup.commands("CHAPTER")
     for name in learner_setup.DOCS:
-        assert f"git+{url}" in (ROOT / name).read_text()
+        text = (ROOT / name).read_text()
+        assert f"{install}\n" in text and open_it in text, f"{name} does not quote the learner's two commands"
     for chapter in chapters():
-        first = Chapter(chapter).release.read_text()
-        assert learner_setup.install_command("learner,torch" if learner_setup.needs_torch(chapter) else "learner") \
-            .replace('"', '\\"') in first, chapter
+        first = nbformat.read(Chapter(chapter).release, as_version=4).cells[0]
+        assert first.source == learner_setup.first_cell(chapter), f"{chapter}: regenerate exercises/"
+        assert install in first.source
+    for path in [ROOT / "README.md", ROOT / "book" / "preface.md", *sorted((ROOT / "exercises").rglob("*.ipynb"))]:
+        text = path.read_text()
+        assert not [p for p in PLACEHOLDERS if p in text], f"{path.relative_to(ROOT)} shows a placeholder address"
 
 
-def test_install_cell_compiles_for_any_address(tmp_path):
-    (tmp_path / "_config.yml").write_text('title: x\nrepository:\n  url: "https://example.org/it\'s/course"\n')
-    (tmp_path / "solutions" / "bptt").mkdir(parents=True)
-    (tmp_path / "solutions" / "bptt" / "bptt.ipynb").write_text('{"cells": []}')
-    assert learner_setup.repository_url(tmp_path) == "https://example.org/it's/course"
-    compile(learner_setup.first_cell("bptt", tmp_path), "<install>", "exec")
+@pytest.mark.parametrize("config, expected", [
+    ("", "download this chapter's zip"),
+    ("repository:\n  url: \"https://example.org/it's/course\"\n", "\"git+https://example.org/it's/course\""),
+    ("html:\n  baseurl: https://course.example.org/rnn\nrepository:\n  url: https://example.org/c\n",
+     "'https://course.example.org/rnn/_downloads/exercises/rnn_course-"),
+])
+def test_install_cell_falls_back_to_the_site_then_the_repository(tmp_path, config, expected):
+    """The first cell installs the wheel beside the notebook; without one, the site's copy when _config.yml names the
+    site, else the repository; with neither, it says where to get the zip. It compiles for any address."""
+    (tmp_path / "_config.yml").write_text("title: x\n" + config)
+    shutil.copy2(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    cell = learner_setup.first_cell("bptt", tmp_path)
+    compile(cell, "<install>", "exec")
+    assert expected in cell, cell
+    assert not [p for p in PLACEHOLDERS if p in cell]

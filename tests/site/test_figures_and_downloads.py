@@ -6,7 +6,8 @@ import zipfile
 import matplotlib.pyplot as plt
 import pytest
 
-from autograder.book import diagrams, sphinx_downloads
+from autograder import learner_setup
+from autograder.book import diagrams, learner_wheel, sphinx_downloads
 from autograder.layout import ROOT, chapters
 
 
@@ -32,12 +33,37 @@ def test_the_course_diagrams_are_legible_on_phones():
     plt.close(fig)
 
 
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory):
+    """The learner's wheel built twice, as two builds of the site would."""
+    return [learner_wheel.build_wheel(tmp_path_factory.mktemp(f"wheel{i}")) for i in (1, 2)]
+
+
+def test_learner_wheel_is_reproducible_and_pure_python(wheels):
+    first, second = wheels
+    assert first.read_bytes() == second.read_bytes(), "two builds of the same sources give different wheels"
+    assert first.name == learner_setup.wheel_name() and first.name.endswith("-py3-none-any.whl")
+    with zipfile.ZipFile(first) as archive:
+        names = archive.namelist()
+        metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert "autograder/cases/visible_values.py" in names and "autograder/checks.py" in names
+    assert not [n for n in names if n.endswith((".so", ".pyd", ".pyc"))], "the learner's wheel must be pure Python"
+    assert not [n for n in names if n.startswith(("autograder/grading/", "autograder/book/"))
+                or n == "autograder/cases/visible.py"], "the wheel carries instructors' or the site's modules"
+    required = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line]
+    assert required == ["Requires-Dist: numpy>=1.24"], f"the package itself must need NumPy only: {required}"
+
+
 @pytest.mark.parametrize("chapter", chapters())
-def test_exercise_zip_holds_the_release(tmp_path, chapter):
-    first = sphinx_downloads.write_zip(chapter, tmp_path / "a.zip").read_bytes()
-    second = sphinx_downloads.write_zip(chapter, tmp_path / "b.zip").read_bytes()
+def test_exercise_zip_holds_the_release_the_wheel_and_the_commands(tmp_path, wheels, chapter):
+    first = sphinx_downloads.write_zip(chapter, tmp_path / "a.zip", wheels[0]).read_bytes()
+    second = sphinx_downloads.write_zip(chapter, tmp_path / "b.zip", wheels[1]).read_bytes()
     assert first == second, "the zip differs between two builds of the same release"
     folder = ROOT / "exercises" / chapter
     with zipfile.ZipFile(tmp_path / "a.zip") as archive:
         for path in (p for p in folder.rglob("*") if p.is_file()):
             assert archive.read(f"{chapter}/{path.relative_to(folder).as_posix()}") == path.read_bytes()
+        assert archive.read(f"{chapter}/{wheels[0].name}") == wheels[0].read_bytes()
+        text = archive.read(f"{chapter}/{learner_setup.DOWNLOAD_TEXT}").decode()
+    for command in learner_setup.commands(chapter):
+        assert f"    {command}\n" in text, f"START HERE.txt does not quote {command!r}:\n{text}"
