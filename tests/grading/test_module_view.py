@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from autograder.grading import wire
-from autograder.module_view import ModuleView, TensorView, describe_module, rebuild
+from autograder.module_view import ModuleView, TensorView, describe_module, rebuild, stand_in
 
 
 def roundtrip(value, describe=None, rebuild_hook=None):
@@ -79,3 +79,20 @@ def test_size_is_bounded():
         wire.decode(tree, blob)
     with pytest.raises(wire.WireError, match="refused"):
         wire.decode({**tree, "dtype": "|O8"}, blob)
+
+
+@pytest.mark.parametrize("cls, sizes", [("RNN", (3, 2)), ("LSTM", (1, 1)), ("GRU", (4, 3))])
+def test_stand_in_is_what_the_grader_sends_for_a_torch_module(cls, sizes):
+    """The learners' visible tests build a stand-in (no torch); it must read exactly like the grader's description of
+    the torch module with the same tensors: names, shapes, float32, hyper-parameters, values."""
+    module = getattr(torch.nn, cls)(*sizes)
+    weights = {name: p.detach().numpy().copy() for name, p in module.named_parameters()}
+    view, real = stand_in(cls, *sizes, weights=weights), describe_module(module)
+    assert type(view).__name__ == cls and describe_module(view)["hyper"] == real["hyper"]
+    for (name, a), (name_real, b) in zip(describe_module(view)["params"], real["params"]):
+        assert name == name_real and a.dtype == b.dtype == np.float32 and np.array_equal(a, b)
+    drawn = stand_in(cls, *sizes)
+    bound = 1 / np.sqrt(sizes[1])
+    assert all(np.abs(p.numpy()).max() <= bound for p in drawn.parameters()), "torch's initialisation range"
+    with pytest.raises(ValueError, match="has shape"):
+        stand_in(cls, sizes[0] + 1, sizes[1], weights=weights)
