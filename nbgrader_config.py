@@ -81,6 +81,8 @@ if not os.path.isdir(c.Exchange.root):
 # zip_collect: Canvas's and Moodle's archives out of the box (autograder/grading/lms/); one LMS only:
 # --collector=autograder.grading.lms.canvas_collector.CanvasCollector (or moodle_collector.MoodleCollector).
 c.ZipCollectApp.collector_plugin = "autograder.grading.lms.any_collector.AnyLmsCollector"
+# ...and each submission's time as the archive records it (timestamp.txt: late penalties, release_feedback).
+c.ZipCollectApp.extractor_plugin = "autograder.grading.lms.archive_extractor.ArchiveTimesExtractor"
 
 # export: nbgrader's CSV by default; an LMS's import format with
 # --exporter=autograder.grading.lms.canvas_export.CanvasExport (or moodle_export.MoodleExport), or here:

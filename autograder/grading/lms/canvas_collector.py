@@ -23,7 +23,7 @@ def parse_canvas(path: str) -> dict | None:
     m = CANVAS_NAME.match(os.path.basename(path))
     if not m:
         return None
-    return {"lms_id": m["lms_id"], "name": m["name"], "late": bool(m["late"]), "file": m["file"]}
+    return {"lms": "Canvas", "lms_id": m["lms_id"], "name": m["name"], "late": bool(m["late"]), "file": m["file"]}
 
 
 class CanvasCollector(LmsCollector):
