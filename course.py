@@ -14,6 +14,9 @@
                                   grade submitted/ in a sandbox, in parallel; feedback, roster CSV, class report
     python3 course.py roster import roster.csv   add or update the class (columns id,first_name,last_name,email,
                                   lms_user_id) in the gradebook, in one transaction; `roster list` prints it
+    python3 course.py export canvas|moodle [--missing-as-zero] [nbgrader export's options]
+                                  grades in the LMS's import format, in grading/ (blank where nothing was graded)
+    python3 course.py formgrader [--port N]  nbgrader's formgrader (manual grading) in a local Jupyter server
     python3 course.py nbgrader …  any nbgrader command, run in the course root with the environment on PATH
 
 Every command first makes sure the virtual environment matches requirements.txt and pyproject.toml
@@ -142,6 +145,23 @@ def roster(args: list[str]) -> None:
     run(BIN / "python", "-m", "autograder.grading.roster", *args)
 
 
+EXPORTERS = {"canvas": "autograder.grading.lms.canvas_export.CanvasExport",
+             "moodle": "autograder.grading.lms.moodle_export.MoodleExport"}
+
+
+def export(args: list[str]) -> None:
+    if not args or args[0] not in EXPORTERS:
+        raise SystemExit(f"usage: python3 course.py export {{{'|'.join(EXPORTERS)}}} [--missing-as-zero] [--to=FILE]")
+    rest = ["--LmsExport.missing_as_zero=True" if a == "--missing-as-zero" else a for a in args[1:]]
+    run(BIN / "nbgrader", "export", f"--exporter={EXPORTERS[args[0]]}", *rest)
+
+
+def formgrader(args: list[str]) -> None:
+    """JupyterLab with nbgrader's formgrader on 127.0.0.1 (a port of your choice: --port N), opened at its page."""
+    extra = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    run(BIN / "jupyter", "lab", "--ip=127.0.0.1", "--ServerApp.default_url=/formgrader", *extra, *args)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(__doc__)
@@ -154,6 +174,8 @@ def main(argv: list[str]) -> int:
         "demo": lambda: demo(rest),
         "grade": lambda: grade(rest),
         "roster": lambda: roster(rest),
+        "export": lambda: export(rest),
+        "formgrader": lambda: formgrader(rest),
         "nbgrader": lambda: run(BIN / "nbgrader", *rest),
         "setup": lambda: ensure_sandbox(),           # make sure .venv (and the grader's sandbox) is ready
     }

@@ -1,5 +1,7 @@
-"""Grades out in the formats Canvas and Moodle import, each read back and checked against the gradebook, with the
-per-test reasons in feedback_reasons.csv."""
+"""Grades out in the formats Canvas and Moodle import, each read back and checked column by column against the
+gradebook and what each LMS's import reads (export_base.py, canvas_export.py, moodle_export.py), with the per-test
+reasons in feedback_reasons.csv: blank cells where nothing was graded (unless asked for zeros), LMS ids only from the
+roster's columns that hold them, a warning per student the LMS cannot match, every file under grading/."""
 from __future__ import annotations
 
 import csv
@@ -21,6 +23,7 @@ from autograder.layout import ROOT
 from tests.helpers.small_class import ROSTER
 
 CHAPTER = "elman_jordan"
+UNGRADED = "bptt"          # released, nobody graded yet: its column must be blank, not zeros
 BIN = Path(sys.executable).parent
 FAILED_TEST = "test_elman_forward_hidden"
 REASON = "CheckFailure: H is wrong from time step 1 on"
@@ -30,7 +33,7 @@ REASON = "CheckFailure: H is wrong from time step 1 on"
 def course(tmp_path_factory):
     """A graded class without running notebooks: s001 full marks, s002 loses one test and has a late penalty of 1,
     s003 did not submit. s002's autograded notebook shows the failure, as the grader leaves it."""
-    course = course_folder.make_course(tmp_path_factory.mktemp("export") / "course", [CHAPTER])
+    course = course_folder.make_course(tmp_path_factory.mktemp("export") / "course", [CHAPTER, UNGRADED])
     (course / "roster.csv").write_text(ROSTER)
     import_roster(course, course / "roster.csv")
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
@@ -58,11 +61,11 @@ def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
-def expected(course: Path) -> dict[str, tuple[float, float]]:
-    """student -> (score after the late penalty, max score), from the gradebook."""
+def expected(course: Path) -> dict[str, tuple[float | None, float]]:
+    """student -> (score after the late penalty or None where nothing was graded, max score), from the gradebook."""
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         max_score = gb.find_assignment(CHAPTER).max_score
-        out = {s.id: (0.0, max_score) for s in gb.students}
+        out = {s.id: (None, max_score) for s in gb.students}
         for sub in gb.find_assignment(CHAPTER).submissions:
             out[sub.student.id] = (max(0.0, sub.score - sub.late_submission_penalty), max_score)
     return out
@@ -73,23 +76,42 @@ def read(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def cell(value: str, score: float | None) -> bool:
+    return value == "" if score is None else float(value) == pytest.approx(score)
+
+
 def test_canvas_export(course):
-    result = nbgrader(course, "export", "--exporter=autograder.grading.lms.canvas_export.CanvasExport",
-                      "--to=out/canvas.csv")
+    result = nbgrader(course, "export", "--exporter=autograder.grading.lms.canvas_export.CanvasExport")
     assert result.returncode == 0, result.stderr
-    rows = read(course / "out" / "canvas.csv")
-    assert list(rows[0]) == CANVAS_COLUMNS + [CHAPTER]
-    points, students = rows[0], {r["SIS User ID"]: r for r in rows[1:]}
+    rows = read(course / "grading" / "canvas_grades.csv")
+    assert list(rows[0]) == CANVAS_COLUMNS + [UNGRADED, CHAPTER]
+    points, students = rows[0], {r["Student"]: r for r in rows[1:]}
     want = expected(course)
     assert points["Student"] == "Points Possible" and float(points[CHAPTER]) == want["s001"][1]
-    assert set(students) == {"s001", "s002", "s003"}
-    assert students["s001"]["Student"] == "Lovelace, Ada" and students["s001"]["ID"] == "12345"
-    assert students["s003"]["ID"] == ""                    # no Canvas id: Canvas matches the SIS User ID
+    assert set(students) == {"Lovelace, Ada", "Turing, Alan", "Hopper, Grace"}
+    # ID: Canvas's user id from the roster's lms_user_id; the course has no SIS ids, so those stay blank.
+    assert [(r["ID"], r["SIS User ID"], r["SIS Login ID"], r["Section"]) for r in rows[1:]] == [
+        ("12345", "", "", ""), ("23456", "", "", ""), ("", "", "", "")]
+    by_id = dict(zip(["s001", "s002", "s003"], rows[1:]))
     for sid, (score, _) in want.items():
-        assert float(students[sid][CHAPTER]) == pytest.approx(score)
+        assert cell(by_id[sid][CHAPTER], score), (sid, by_id[sid][CHAPTER], score)
+        assert by_id[sid][UNGRADED] == "", "a chapter nobody's graded yet is blank, not 0"
+    assert by_id["s003"][CHAPTER] == "", "no submission: blank, which leaves Canvas's grade as it is"
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         lost = gb.find_grade(FAILED_TEST, CHAPTER, CHAPTER, "s002").max_score
     assert want["s002"][0] == want["s001"][0] - lost - 1.0   # the failed test, and the late penalty
+    warnings = [line for line in result.stderr.splitlines() if "has no lms_user_id" in line]
+    assert len(warnings) == 1 and "s003 has no lms_user_id on the roster: Canvas cannot match the row" in warnings[0]
+    assert (course / "grading" / "feedback_reasons.csv").exists()
+    assert [p.name for p in course.glob("*.csv")] == ["roster.csv"], "exports go under grading/, not the course root"
+
+
+def test_missing_as_zero_when_asked(course):
+    result = nbgrader(course, "export", "--exporter=autograder.grading.lms.canvas_export.CanvasExport",
+                      "--LmsExport.missing_as_zero=True", "--to=grading/zeros.csv")
+    assert result.returncode == 0, result.stderr
+    by_name = {r["Student"]: r for r in read(course / "grading" / "zeros.csv")[1:]}
+    assert (by_name["Hopper, Grace"][CHAPTER], by_name["Hopper, Grace"][UNGRADED]) == ("0.0", "0.0")
 
 
 def test_moodle_export_selected_in_the_config(course):
@@ -102,18 +124,20 @@ def test_moodle_export_selected_in_the_config(course):
         (course / "nbgrader_config.py").write_text(config)
     assert result.returncode == 0, result.stderr
     rows = read(course / "out" / "moodle.csv")
-    assert list(rows[0]) == MOODLE_COLUMNS + [CHAPTER]
-    students = {r["ID number"]: r for r in rows}
-    assert (students["s002"]["First name"], students["s002"]["Email address"]) == ("Alan", "alan@example.org")
+    assert list(rows[0]) == MOODLE_COLUMNS + [UNGRADED, CHAPTER]
+    # Moodle matches by Email address (mapped to useremail); its ID number is Moodle's own idnumber: blank.
+    students = {r["Email address"]: r for r in rows}
+    assert (students["alan@example.org"]["First name"], students["alan@example.org"]["ID number"]) == ("Alan", "")
+    emails = {"s001": "ada@example.org", "s002": "alan@example.org", "s003": "grace@example.org"}
     for sid, (score, _) in expected(course).items():
-        assert float(students[sid][CHAPTER]) == pytest.approx(score)
+        assert cell(students[emails[sid]][CHAPTER], score) and students[emails[sid]][UNGRADED] == ""
+    assert "has no email" not in result.stderr
 
 
 def test_reasons_file(course):
-    if not (course / "out" / "feedback_reasons.csv").exists():
-        assert nbgrader(course, "export", "--exporter=autograder.grading.lms.canvas_export.CanvasExport",
-                        "--to=out/canvas.csv").returncode == 0
-    rows = read(course / "out" / "feedback_reasons.csv")
+    if not (course / "grading" / "feedback_reasons.csv").exists():
+        assert nbgrader(course, "export", "--exporter=autograder.grading.lms.canvas_export.CanvasExport").returncode == 0
+    rows = [r for r in read(course / "grading" / "feedback_reasons.csv") if r["assignment"] == CHAPTER]
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         tests = sorted(g.name for g in gb.find_notebook(CHAPTER, CHAPTER).grade_cells)
         for row in rows:

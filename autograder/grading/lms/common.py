@@ -49,13 +49,13 @@ class Roster:
         return None, f"nobody on the roster has LMS id {lms_id!r} or the name {name!r}: {hint}"
 
 
-def final_score(gb, assignment: str, student: str) -> tuple[float, str]:
-    """(score after the late penalty, submission timestamp) as nbgrader's own CSV export computes them; 0 if
-    the student submitted nothing."""
+def final_score(gb, assignment: str, student: str) -> tuple[float | None, str]:
+    """(score after the late penalty, submission timestamp) as nbgrader's own CSV export computes them; (None, "")
+    when nothing of the student's was graded (no submission, or the chapter not graded yet)."""
     try:
         sub = gb.find_submission(assignment, student)
     except MissingEntry:
-        return 0.0, ""
+        return None, ""
     return max(0.0, sub.score - (sub.late_submission_penalty or 0.0)), str(sub.timestamp or "")
 
 

@@ -3,10 +3,11 @@
 Moodle maps one identifying column to its users ("Map from" Email address to useremail, or ID number to
 useridnumber) and each other column to a grade item, chosen on the import's preview page (MoodleDocs, "Grade
 import": CSV import, Grade mapping). The columns are named as in Moodle's own export: First name, Last name,
-ID number (the course's student id), Email address, then one column per chapter. A student without a submission
-gets 0, as in nbgrader's own CSV.
+ID number, Email address, then one column per chapter. Moodle's ID number is the user's idnumber field, which the
+course does not know, so it stays blank: map Email address to useremail, and every student without an email is named
+in a warning. A student without a graded submission gets a blank cell (export_base.py).
 
-    nbgrader export --exporter=autograder.grading.lms.moodle_export.MoodleExport --to=moodle_grades.csv
+    python3 course.py export moodle          (nbgrader export --exporter=...MoodleExport; grading/moodle_grades.csv)
 """
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ MOODLE_COLUMNS = ["First name", "Last name", "ID number", "Email address"]
 
 class MoodleExport(LmsExport):
     default_to = "moodle_grades.csv"
+    lms_key = ("email", "Moodle cannot match the row by email (add it to roster.csv and run "
+                        "`python3 course.py roster import roster.csv`)")
 
     def header(self, columns: list[str]) -> list[str]:
         return MOODLE_COLUMNS + columns
 
     def rows(self, gb, assignments: list[str], students: list) -> list[list]:
-        return [[s.first_name or "", s.last_name or "", s.id, s.email or ""] + self.scores(gb, assignments, s)
+        return [[s.first_name or "", s.last_name or "", "", s.email or ""] + self.scores(gb, assignments, s)
                 for s in students]
