@@ -136,7 +136,8 @@ def test_moodle_export_selected_in_the_config(course):
 
 def test_reasons_file(course):
     if not (course / "grading" / "feedback_reasons.csv").exists():
-        assert nbgrader(course, "export", "--exporter=autograder.grading.lms.canvas_export.CanvasExport").returncode == 0
+        exporter = "--exporter=autograder.grading.lms.canvas_export.CanvasExport"
+        assert nbgrader(course, "export", exporter).returncode == 0
     rows = [r for r in read(course / "grading" / "feedback_reasons.csv") if r["assignment"] == CHAPTER]
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         tests = sorted(g.name for g in gb.find_notebook(CHAPTER, CHAPTER).grade_cells)
