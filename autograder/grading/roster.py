@@ -24,6 +24,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook, Student
 
 from autograder.grading import gradebook_db
+from autograder.grading.student_ids import unsafe_id_reason
 from autograder.layout import ROOT
 
 COLUMNS = ("id", "first_name", "last_name", "email", "lms_user_id")
@@ -61,6 +62,9 @@ def read_roster(path: Path) -> list[dict[str, str | None]]:
             row = {k: ((raw.get(k) or "").strip() or None) for k in COLUMNS}
             if not row["id"]:
                 raise RosterError(f"{path}, line {line}: the id is empty")
+            unsafe = unsafe_id_reason(row["id"], fix="change it in the roster and import again")
+            if unsafe:
+                raise RosterError(f"{path}, line {line}: {unsafe}")
             if row["id"] in seen:
                 raise RosterError(f"{path}, line {line}: id {row['id']} is also on line {seen[row['id']]}")
             seen[row["id"]] = line

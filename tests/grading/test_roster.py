@@ -53,6 +53,8 @@ def test_import_then_update(course):
     ("id,first_name\ns1,Ada\ns1,Alan\n", "line 3: id s1 is also on line 2"),
     ("id,first_name\n,Ada\n", "line 2: the id is empty"),
     ("id,first_name\n", "lists no student"),
+    ("id,first_name\npat/../x,Pat\n", "line 2: student id 'pat/../x' is not a safe file name"),
+    ("id,first_name\n.hidden,Pat\n", "change it in the roster and import again"),
 ])
 def test_mistakes_in_the_csv(tmp_path, text, message):
     with pytest.raises(RosterError) as err:

@@ -141,3 +141,20 @@ def test_nothing_collected_or_no_archive_fails_with_one_line(course):
     assert result.returncode != 0
     assert "no archive in " in result.stderr and "zip_collect elman_jordan --force" in result.stderr
     assert "WARNING" not in result.stderr, "one line, not nbgrader's warnings"
+
+
+def test_an_unsafe_id_on_the_roster_never_becomes_a_folder(course):
+    """A roster that predates the safe-id rule (written straight into the gradebook): zip_collect skips the file with
+    the reason instead of writing submitted/pat/../x/."""
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        gb.update_or_create_student("pat/../x", first_name="Pat", last_name="Smith", lms_user_id="77777")
+    try:
+        result = zip_collect(course, {"smithpat_77777_9005_elman_jordan.ipynb": notebook_bytes("pat"),
+                                      "lovelaceada_12345_9001_elman_jordan.ipynb": notebook_bytes("ada")})
+    finally:
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+            gb.remove_student("pat/../x")
+    assert result.returncode == 0, result.stderr
+    assert "student id 'pat/../x' is not a safe file name" in result.stderr
+    assert not (course / "submitted" / "pat").exists() and not (course / "submitted" / "x").exists()

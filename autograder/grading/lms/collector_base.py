@@ -9,6 +9,7 @@ import os
 from nbgrader.plugins import FileNameCollectorPlugin
 
 from autograder.grading.lms.common import Roster
+from autograder.grading.student_ids import unsafe_id_reason
 
 LMS_RECORD = "lms.json"        # beside timestamp.txt: what the LMS said of the submission (its file, LATE flag)
 
@@ -54,6 +55,9 @@ class LmsCollector(FileNameCollectorPlugin):
         student, why = self.roster.find(info.get("lms_id"), info.get("name", ""))
         if student is None:
             return self.skip(name, why)
+        unsafe = unsafe_id_reason(student, fix="change it in roster.csv and import it again")
+        if unsafe:          # a roster imported before the rule, or edited by hand: never a folder of that name
+            return self.skip(name, unsafe)
         if info.get("late"):
             self.log.info("%s marked %s's submission late (kept in %s)", info.get("lms", self.lms), student, LMS_RECORD)
         # Each chapter has one notebook; an LMS renames uploads ("gru-1.ipynb" on a second upload), so the file
