@@ -78,6 +78,9 @@ if not os.path.isdir(c.Exchange.root):
     except OSError:
         pass  # not ours to create (a shared exchange): nbgrader says so when it is used
 
+# release_feedback skips (and names) a student whose feedback the exchange cannot take, instead of stopping there.
+c.ExchangeFactory.release_feedback = "autograder.grading.release_feedback.ReleaseFeedbackEachStudent"
+
 # zip_collect: Canvas's and Moodle's archives out of the box (autograder/grading/lms/); one LMS only:
 # --collector=autograder.grading.lms.canvas_collector.CanvasCollector (or moodle_collector.MoodleCollector).
 c.ZipCollectApp.collector_plugin = "autograder.grading.lms.any_collector.AnyLmsCollector"
