@@ -234,7 +234,20 @@ def sru() -> dict:
     }
 
 
-CHAPTERS = {"elman_jordan": elman_jordan, "bptt": bptt, "lstm": lstm, "gru": gru, "sru": sru}
+# The n-gram exercise's visible example (char_lm): a tiny training text and a held-out text, ids in [0, 4).
+NGRAM_TRAIN = [0, 1, 2, 2, 3, 1, 0, 1, 2, 3, 0, 1, 2, 2, 1, 0]
+NGRAM_HELD_OUT = [0, 1, 2, 3, 3, 1, 0, 2]
+
+
+def char_lm() -> dict:
+    from autograder.references.char_lm import ngram_perplexity
+    settings = [(1, 1.0), (2, 0.5), (3, 1.0), (3, 0.01)]
+    return {"ngram_train": NGRAM_TRAIN, "ngram_held_out": NGRAM_HELD_OUT,
+            "ngram": [{"n": n, "k": k, "perplexity": ngram_perplexity(NGRAM_TRAIN, NGRAM_HELD_OUT, 4, n, k)}
+                      for n, k in settings]}
+
+
+CHAPTERS = {"elman_jordan": elman_jordan, "bptt": bptt, "lstm": lstm, "gru": gru, "sru": sru, "char_lm": char_lm}
 
 
 def _literal(value, indent: int = 0) -> str:
