@@ -65,3 +65,35 @@ def test_the_recurrences_receive_no_weight_matrix():
                  "def sru_recurrence_backward(P, x_hw, b_f, b_r, v_f, v_r, c0, dH, alpha):",
                  "def sru_projections(X, W):", "def sru_projections_backward(X, W, dP):"):
         assert line in source, line
+
+
+_PER_STEP_BACKWARD = mutants._BACKWARD.replace(
+    "def sru_projections_backward(X, W, dP):\n    return dP @ W.T, X.T @ dP\n", "") + '''
+
+def sru_projections_backward(X, W, dP):
+    raise NotImplementedError()
+
+
+def sru_backward(X, W, W_f, W_r, b_f, b_r, v_f, v_r, c0, dH, alpha):
+    """A learner's own complete backward pass with the weight gradients taken step by step."""
+    raise AssertionError("never called: the notebook's given sru_backward replaces this one")
+'''
+
+
+def test_a_learners_own_sru_backward_is_replaced_by_the_given_one():
+    failures = _failures({"sru_backward": _PER_STEP_BACKWARD})
+    assert {"test_sru_backward_visible", "test_sru_backward_hidden"} <= set(failures), failures
+    assert not any("never called" in str(err) for err in failures.values()), failures
+
+
+def test_in_grading_the_composed_functions_are_the_notebooks_not_the_learners():
+    """The judge calls a learner's functions only for the names the answer cells define and no locked cell does:
+    sru_forward and sru_backward are defined by locked cells, so a learner's versions are never what is graded."""
+    import nbformat
+
+    from autograder.grading.judge import TrustedNotebook
+    from autograder.layout import ROOT
+    nb = nbformat.read(ROOT / "solutions" / "sru" / "sru.ipynb", as_version=4)
+    names = TrustedNotebook.from_source_notebook(nb).student_names
+    assert names == {"sru_projections", "sru_recurrence", "sru_recurrence_backward", "sru_projections_backward",
+                     "sru_flops", "lstm_flops"}, names
