@@ -35,7 +35,8 @@ def test_lstm_tanh_of_the_cell_is_drawn_as_an_operation_not_a_layer():
     (label,) = [t for t in ax.texts if t.get_text() == "tanh"]
     x, y = label.get_position()
     circles = [p for p in ax.patches if isinstance(p, Circle) and p.center == (x, y)]
-    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch) and p.contains_point(ax.transData.transform((x, y)))]
+    point = ax.transData.transform((x, y))
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch) and p.contains_point(point)]
     assert circles and not boxes
     plt.close(fig)
 
