@@ -4,8 +4,8 @@
 
 Reruns the NumPy training of benchmarks/char_lm_training.py (same configuration, seed and corpus, float64, one
 thread), checks that its training and validation losses are the recorded ones (to rtol 1e-6), and saves the final
-parameters, in float32 to keep the file small, for the page's figure of what single units learned. The page checks that the saved
-model reproduces the recorded validation loss.
+parameters, in float32 to keep the file small, for the page's figure of what single units learned. The page checks
+that the saved model reproduces the recorded validation loss.
 """
 from __future__ import annotations
 
