@@ -42,6 +42,18 @@ def _as_array(got, name: str) -> np.ndarray:
     return arr
 
 
+def _precision_hint(got) -> str:
+    """A hint when the answer is in single or half precision: the tests compare in float64, and a float32 result
+    (about 7 significant digits) can miss their tolerance for no other reason."""
+    dtype = getattr(got, "dtype", None)
+    name = str(dtype).replace("torch.", "") if dtype is not None else ""
+    if name not in ("float32", "float16", "bfloat16"):
+        return ""
+    return (f"your answer is {name}, and the tests compare in float64 (the references are computed in float64 and "
+            f"the tolerance is float64's). Compute in float64, NumPy's default: look for astype(np.float32), "
+            f"dtype=np.float32 or float32 inputs you did not convert.")
+
+
 # What the axes of each kind of array mean, so that a message names them: "(row 0, column 1)" for a weight,
 # "(time step 2, batch 0, unit 1)" for a sequence of states.
 KINDS = ("state", "sequence", "weight", "vector", "per_step")
@@ -140,7 +152,7 @@ def check_close(got, expected, name: str = "output", *, time_axis: int | None = 
     found = next((text for text, value in (likely or {}).items()
                   if np.shape(value) == arr.shape and np.allclose(arr, np.asarray(value, dtype=np.float64),
                                                                    rtol=rtol, atol=atol)), "")
-    found = found or _value_hint(arr, want, time_axis, rtol, atol)
+    found = found or _precision_hint(got) or _value_hint(arr, want, time_axis, rtol, atol)
     if backward and time_axis is not None and arr.ndim > 0 and first[time_axis] < arr.shape[time_axis] - 1:
         lines.append(f"Hint: only steps after {first[time_axis]} are right: each step's own terms are; what flows "
                      f"back from step {first[time_axis] + 1} to step {first[time_axis]} (through the state) is not.")

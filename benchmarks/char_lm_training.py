@@ -27,7 +27,6 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):   # 
 import argparse  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -107,7 +106,7 @@ def main() -> None:
     OUT.write_text(json.dumps({
         "config": CONFIG, "checkpoints": CHECKPOINTS, "temperatures": TEMPERATURES, "prefix": PREFIX,
         "corpus": {"sha256": cl.corpus_sha256(text), "characters": len(text), "vocabulary": V,
-                   "python": sys.version.split()[0], "train": len(train), "val": len(val), "test": len(test)},
+                   "python": cl.CORPUS_PYTHON, "train": len(train), "val": len(val), "test": len(test)},
         "machine": machine(), "numpy": numpy_run, "torch": torch_run, "samples": samples, "cells": cells,
         "cpu_seconds_per_step": timing(V, init, train),
     }, indent=1))

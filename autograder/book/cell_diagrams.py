@@ -64,8 +64,9 @@ def draw_lstm_cell(ax=None, fontsize: float = 12):
     # the bus [X_t, H_{t-1}] that every layer reads
     line(ax, [(BOX_W / 2, y_h), (1.6, y_h)])
     line(ax, [(1.6, -1.45 + BOX_H / 2), (1.6, y_bus), (5.5, y_bus)])
-    ax.text(3.55, y_bus - 0.3, "$[X_t,\\ H_{t-1}]$: one product with the stacked $(d_{in}+h,\\ 4h)$ weights",
-            ha="center", va="center", fontsize=8.5)
+    # the bus's label sits beside X_t's box, where no wire crosses it
+    ax.text(2.2, -1.45, "$[X_t,\\ H_{t-1}]$: one product with the stacked $(d_{in}+h,\\ 4h)$ weights",
+            ha="left", va="center", fontsize=8.5)
     gates = [(1.6, "$F_t$", "gate", "f"), (2.9, "$I_t$", "gate", "i"), (4.2, "$G_t$", "tanh", "g"),
              (5.5, "$O_t$", "gate", "o")]
     for x, name, kind, g in gates:
@@ -88,10 +89,11 @@ def draw_lstm_cell(ax=None, fontsize: float = 12):
     arrow(ax, (x_add + 0.17, y_c), (x_out - BOX_W / 2, y_c))
     ax.text(2.6, y_c + 0.32, "cell path: element-wise only", ha="center", fontsize=8.5, style="italic")
     # output: H_t = O_t * tanh(C_t)
-    layer(ax, x_show, y_ops, "tanh", "tanh", w=0.6, fontsize=fontsize - 2)
+    # tanh(C_t) has no weights: an element-wise function, drawn as the operations are (a circle), not as a layer
+    op(ax, x_show, y_ops, "tanh", r=0.3, fontsize=fontsize - 3)
     op(ax, x_show, y_gate, "×")
-    arrow(ax, (x_show, y_c), (x_show, y_ops + 0.23))
-    arrow(ax, (x_show, y_ops - 0.23), (x_show, y_gate + 0.17))
+    arrow(ax, (x_show, y_c), (x_show, y_ops + 0.3))
+    arrow(ax, (x_show, y_ops - 0.3), (x_show, y_gate + 0.17))
     arrow(ax, (5.5 + 0.53, y_gate), (x_show - 0.17, y_gate))
     line(ax, [(x_show, y_gate - 0.17), (x_show, y_h)])
     arrow(ax, (x_show, y_h), (x_out - BOX_W / 2, y_h))
@@ -113,12 +115,12 @@ def draw_gru_cell(reset: str = "after", ax=None, fontsize: float = 12):
     y_top, y_mix, y_n, y_gate, y_bus = 3.2, 2.55, 1.75, 0.9, 0.0
     x_r, x_z, x_one, x_n, x_add, x_out = 1.3, 2.6, 3.4, 4.5, 6.0, 7.3
     box(ax, 0.0, y_top, "$H_{t-1}$", role="memory", fontsize=fontsize)
-    box(ax, 0.9, -1.2, "$X_t$", role="input", fontsize=fontsize)
+    box(ax, 1.2, -1.2, "$X_t$", role="input", fontsize=fontsize)
     box(ax, x_out, y_top, "$H_t$", role="hidden", fontsize=fontsize)
     # H_{t-1} runs along the top (the share Z_t keeps) and down to the layers
     line(ax, [(0.45, y_top), (0.6, y_top), (0.6, y_bus), (x_z, y_bus)])
-    line(ax, [(0.9, -1.2 + BOX_H / 2), (0.9, y_bus)])
-    ax.text(1.9, y_bus - 0.28, "$[X_t,\\ H_{t-1}]$", ha="center", fontsize=9)
+    line(ax, [(1.2, -1.2 + BOX_H / 2), (1.2, y_bus)])
+    ax.text(1.95, y_bus - 0.3, "$[X_t,\\ H_{t-1}]$", ha="center", fontsize=9)
     for x, name, g in ((x_r, "$R_t$", "r"), (x_z, "$Z_t$", "z")):
         arrow(ax, (x, y_bus), (x, y_gate - 0.23))
         layer(ax, x, y_gate, "$\\sigma$ → " + name, "gate", w=0.95, fontsize=fontsize - 2)
@@ -126,7 +128,10 @@ def draw_gru_cell(reset: str = "after", ax=None, fontsize: float = 12):
     layer(ax, x_n, y_n, "tanh → $N_t$", "tanh", w=1.2, fontsize=fontsize - 2)
     if reset == "after":
         layer(ax, x_n + 0.2, y_bus, "$H_{t-1} W_{hn} + b_{hn}$", "tanh", w=1.65, h=0.4, fontsize=9)
-        line(ax, [(x_z, y_bus), (x_n + 0.2 - 0.83, y_bus)])
+        # the candidate's recurrent product reads H_{t-1} alone: its own wire, under X_t's box
+        line(ax, [(0.6, y_bus), (0.6, -1.75), (x_n + 0.2, -1.75)])
+        arrow(ax, (x_n + 0.2, -1.75), (x_n + 0.2, y_bus - 0.2))
+        ax.text(2.45, -1.6, "$H_{t-1}$", ha="center", fontsize=9)
         op(ax, x_n + 0.2, y_gate, "×")
         arrow(ax, (x_n + 0.2, y_bus + 0.2), (x_n + 0.2, y_gate - 0.17))
         line(ax, [(x_r, y_gate + 0.23), (x_r, 1.45), (3.7, 1.45), (3.7, y_gate), (x_n + 0.2 - 0.17, y_gate)])
@@ -135,8 +140,11 @@ def draw_gru_cell(reset: str = "after", ax=None, fontsize: float = 12):
         ax.texts[-1].set_ha("left")
         title = "reset after the product (PyTorch, cuDNN, Keras reset_after=True)"
     else:
+        # R_t multiplies H_{t-1} alone: its own wire from H_{t-1}, under X_t's box, not the [X_t, H_{t-1}] bus
         op(ax, 3.7, y_bus, "×")
-        line(ax, [(x_z, y_bus), (3.7 - 0.17, y_bus)])
+        line(ax, [(0.6, y_bus), (0.6, -1.75), (3.7, -1.75)])
+        arrow(ax, (3.7, -1.75), (3.7, y_bus - 0.17))
+        ax.text(2.45, -1.6, "$H_{t-1}$", ha="center", fontsize=9)
         line(ax, [(x_r, y_gate + 0.23), (x_r, 1.45), (3.7, 1.45), (3.7, y_bus + 0.17)])
         layer(ax, x_n + 0.55, y_bus, "$(R_t \\odot H_{t-1}) W_{hn}$", "tanh", w=1.5, h=0.4, fontsize=9)
         arrow(ax, (3.7 + 0.17, y_bus), (x_n + 0.55 - 0.75, y_bus))
@@ -161,7 +169,7 @@ def draw_gru_cell(reset: str = "after", ax=None, fontsize: float = 12):
     arrow(ax, (x_add + 0.17, y_top), (x_out - BOX_W / 2, y_top))
     ax.text(3.6, y_top + 0.5, title, ha="center", fontsize=9.5)
     ax.set_xlim(-0.6, 7.9)
-    ax.set_ylim(-1.6, 3.9)
+    ax.set_ylim(-1.95, 3.9)
     return fig, ax
 
 

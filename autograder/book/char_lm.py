@@ -2,15 +2,18 @@
 plus chapter 3's LSTM), its twin in `torch.nn.LSTM`, and the "which cell" comparison.
 
 The corpus is the text of Python's own language reference as `pydoc` shows it (`pydoc_data.topics`, part of every
-CPython installation; Python Software Foundation License version 2). Nothing is downloaded.
+CPython installation; Python Software Foundation License version 2), shipped as a snapshot taken from Python 3.11.7
+(book/data/char_lm/corpus.txt.gz) so that it is the same on every Python. Nothing is downloaded.
 
 `benchmarks/char_lm_training.py` runs `run_experiment()` once and records its results in book/data/char_lm/; the
 page (book/char_lm.md) reads them, and checks that the corpus it sees is the one they were recorded on.
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,10 +27,28 @@ from autograder.references.sru import sru_forward, sru_init_params
 # ---- The corpus -------------------------------------------------------------------------------------------------
 
 
-def corpus_text() -> str:
-    """The topics of Python's language reference that `help()` shows, in alphabetical order of their keys."""
+# The corpus is shipped (book/data/char_lm/corpus.txt.gz, PSF License version 2): each CPython version carries its
+# own `pydoc_data.topics`, so reading the installed one would make the page's recorded results, and its build,
+# depend on the Python version. The snapshot was taken from Python 3.11.7; it is pinned by its content.
+CORPUS_FILE = Path(__file__).resolve().parents[2] / "book" / "data" / "char_lm" / "corpus.txt.gz"
+CORPUS_SHA256 = "71f2ff5d99bdc1f9c48c5c2353ad138201c5ca1c377e0226857ef8fa89b8bcee"
+CORPUS_PYTHON = "3.11.7"
+
+
+def corpus_from_python() -> str:
+    """The topics of Python's language reference that the *installed* Python's `help()` shows, in alphabetical order
+    of their keys (how the shipped snapshot was made; it differs between Python versions)."""
     from pydoc_data.topics import topics
     return "\n\n".join(topics[k] for k in sorted(topics))
+
+
+def corpus_text() -> str:
+    """The shipped corpus (Python 3.11.7's `pydoc_data.topics`, topics in alphabetical order of their keys), checked
+    against its SHA-256: the same text on every Python version."""
+    text = gzip.decompress(CORPUS_FILE.read_bytes()).decode("utf-8")
+    if corpus_sha256(text) != CORPUS_SHA256:
+        raise ValueError(f"{CORPUS_FILE} is not the course's corpus (its SHA-256 differs from {CORPUS_SHA256})")
+    return text
 
 
 def corpus_sha256(text: str) -> str:
@@ -64,6 +85,29 @@ def unigram_perplexity(train: np.ndarray, held_out: np.ndarray, V: int) -> float
     counts = np.bincount(train, minlength=V) + 1.0
     logp = np.log(counts / counts.sum())
     return float(np.exp(-logp[held_out].mean()))
+
+
+def ngram_perplexity(train: np.ndarray, held_out: np.ndarray, V: int, n: int, k: float) -> float:
+    """Perplexity on `held_out` of the counting n-gram model with add-k smoothing:
+    p(c | the n-1 previous characters) = (count(context, c) + k) / (count(context) + k V), counts from `train`.
+    The first n-1 characters of `held_out` (no full context) are not scored."""
+    def contexts(ids):
+        code = np.zeros(len(ids) - n + 1, dtype=np.int64)
+        for j in range(n - 1):                       # the context as one integer, base V
+            code = code * V + ids[j:len(ids) - n + 1 + j]
+        return code
+
+    def lookup(table, counts, keys):
+        i = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+        return np.where(table[i] == keys, counts[i], 0)
+
+    ctx = contexts(train)
+    pairs, pair_counts = np.unique(ctx * V + train[n - 1:], return_counts=True)
+    ctxs, ctx_counts = np.unique(ctx, return_counts=True)
+    held_ctx = contexts(held_out)
+    c = lookup(pairs, pair_counts, held_ctx * V + held_out[n - 1:])
+    total = lookup(ctxs, ctx_counts, held_ctx)
+    return float(np.exp(-np.log((c + k) / (total + k * V)).mean()))
 
 
 # ---- The exercises' functions (NumPy) ---------------------------------------------------------------------------

@@ -219,8 +219,32 @@ def perplexity_cases(seed: int, specs: list[dict]) -> list[Case]:
     return cases
 
 
+def ngram_cases(seed: int, specs: list[dict]) -> list[Case]:
+    """Inputs train, held_out (1-D ids), V, n, k; expected the perplexity of the counting n-gram model (the
+    reference). spec: V, N (training length), M (held-out length), n, k; `unseen` gives the held-out text one
+    character that the training text lacks (so some contexts and n-grams are unseen)."""
+    from autograder.references.char_lm import ngram_perplexity
+    rng = np.random.default_rng(seed)
+    cases = []
+    for spec in specs:
+        V, n, k = spec["V"], spec["n"], spec["k"]
+        top = V - 1 if spec.get("unseen") else V
+        # a skewed distribution, so that counts differ and contexts repeat
+        p = rng.dirichlet(np.full(top, 0.5))
+        train = rng.choice(top, size=spec["N"], p=p)
+        held_out = rng.choice(top, size=spec["M"], p=p)
+        if spec.get("unseen"):
+            held_out[rng.integers(0, spec["M"])] = V - 1
+        desc = (f"V={V}, {spec['N']} training and {spec['M']} held-out ids, n={n}, k={k}"
+                + (", a held-out character never seen in training" if spec.get("unseen") else ""))
+        cases.append(Case(desc, {"train": train, "held_out": held_out, "V": V, "n": n, "k": k},
+                          {"perplexity": ngram_perplexity(train, held_out, V, n, k)}))
+    return cases
+
+
 __all__ = ["EXAMPLE", "PARAM_KEYS", "char_rnn_params", "cross_entropy_cases", "partition_cases", "clip_cases",
-           "adam_cases", "train_step_cases", "sample_cases", "perplexity_cases"]
+           "adam_cases", "train_step_cases", "sample_cases", "perplexity_cases",
+           "ngram_cases"]
 
 
 def check_batches(got, expected, name: str = "batches", context: str = "") -> None:

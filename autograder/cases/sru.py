@@ -2,6 +2,10 @@
 (itself cross-checked against the `sru` package in tests/chapters/sru/test_references.py), torch.autograd, and
 FLOPs counted by torch.utils.flop_counter on real PyTorch computations.
 
+The exercises are split as the authors' kernel is: the products (`sru_projections`, rows of all steps at once) and a
+recurrence that receives only the projections, so the structure the chapter teaches is graded by the functions'
+arguments: no weight matrix reaches the time loop, forward or backward.
+
 spec keys: T, B, d_in, h; `initial` (a given c0); `scale` (scale_highway: True, False or a number).
 """
 from __future__ import annotations
@@ -11,7 +15,7 @@ import numpy as np
 from autograder.cases.common import Case, dimensions, initial_state, normal, sequence
 from autograder.lazy import lazy_import
 from autograder.notation import ELEMENTWISE_PER_UNIT
-from autograder.references.sru import sru_forward
+from autograder.references.sru import sru_forward, sru_recurrence
 from autograder.tensors import to_numpy
 
 torch = lazy_import("torch")   # loaded on first use: importing this module must not need torch
@@ -82,75 +86,70 @@ def sru_backward_cases(seed: int, specs: list[dict]) -> list[Case]:
     return cases
 
 
-class ProductCounter(np.ndarray):
-    """An ndarray that counts the matrix products it, or any array computed from it, takes part in.
-
-    Every result of an operation on a ProductCounter is one too, so products of derived arrays (a gradient times a
-    weight) are counted as well. `@`, np.matmul, np.dot, np.einsum, np.tensordot and np.inner are counted; an
-    implementation may count one product twice (einsum calling tensordot), which does not depend on T.
-    """
-    products = 0
-    COUNTED = {np.dot, np.einsum, np.tensordot, np.inner, np.vdot, np.matmul}
-
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if ufunc is np.matmul:
-            ProductCounter.products += 1
-        plain = tuple(x.view(np.ndarray) if isinstance(x, ProductCounter) else x for x in inputs)
-        if "out" in kwargs:
-            kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, ProductCounter) else o for o in kwargs["out"])
-        return _counting(getattr(ufunc, method)(*plain, **kwargs))
-
-    def __array_function__(self, func, types, args, kwargs):
-        if func in ProductCounter.COUNTED:
-            ProductCounter.products += 1
-        return _counting(super().__array_function__(func, types, args, kwargs))
+def _projections(rng: np.random.Generator, spec: dict) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Random projections P (T, B, 3, h) and highway input x_hw (T, B, h), as an SRU layer's product would give them,
+    with the vectors b_f, b_r, v_f, v_r."""
+    T, B, h = spec["T"], spec["B"], spec["h"]
+    p = {name: normal(rng, h) for name in ("b_f", "b_r", "v_f", "v_r")}
+    return rng.normal(size=(T, B, 3, h)), rng.normal(size=(T, B, h)), p
 
 
-def _counting(result):
-    if isinstance(result, tuple):
-        return tuple(_counting(r) for r in result)
-    if isinstance(result, np.ndarray) and not isinstance(result, ProductCounter):
-        return result.view(ProductCounter)
-    return result
+def _describe_recurrence(spec: dict) -> str:
+    c0 = initial_state(spec, "c0")
+    return f"T={spec['T']}, B={spec['B']}, h={spec['h']}, {c0}, scale_highway={spec.get('scale', True)}"
 
 
-def count_products(fn, inputs: dict, watched=("X", "W", "W_f", "W_r", "W_s")) -> int:
-    """The number of matrix products `fn(**inputs)` takes with the watched arrays or anything computed from them."""
-    args = {k: v.view(ProductCounter) if k in watched and isinstance(v, np.ndarray) else v for k, v in inputs.items()}
-    ProductCounter.products = 0
-    fn(**args)
-    return ProductCounter.products
+def sru_recurrence_cases(seed: int, specs: list[dict]) -> list[Case]:
+    """spec keys T, B, h, initial, scale. Inputs P, x_hw, b_f, b_r, v_f, v_r, c0, scale_highway; expected H, C."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for spec in specs:
+        P, x_hw, p = _projections(rng, spec)
+        c0 = rng.normal(size=(spec["B"], spec["h"])) if spec.get("initial") else None
+        scale = spec.get("scale", True)
+        H, C = sru_recurrence(P, x_hw, **p, c0=c0, scale_highway=scale)
+        cases.append(Case(_describe_recurrence(spec), {"P": P, "x_hw": x_hw, **p, "c0": c0, "scale_highway": scale},
+                          {"H": to_numpy(H), "C": to_numpy(C)}))
+    return cases
 
 
-def _structure_inputs(kind: str, T: int, projection: bool) -> dict:
-    rng = np.random.default_rng(7)
-    d_in, h = (4, 3) if projection else (3, 3)
-    p = sru_params(rng, d_in, h)
-    X = rng.normal(size=(T, 2, d_in))
-    if kind == "forward":
-        return {"X": X, **p, "c0": rng.normal(size=(2, h)), "W_s": p.get("W_s"), "scale_highway": True}
-    return {"X": X, **p, "c0": rng.normal(size=(2, h)), "dH": rng.normal(size=(T, 2, h)), "alpha": 1.5}
+RECURRENCE_GRAD_NAMES = ("P", "x_hw", "b_f", "b_r", "v_f", "v_r", "c0")
 
 
-def check_products_before_the_loop(fn, kind: str = "forward", projection: bool = False) -> None:
-    """Fail, with a message that teaches, when `fn` (the learner's sru_forward or sru_backward) takes matrix products
-    inside its time loop: the number of products it takes must not grow with the sequence length T."""
-    counts = {T: count_products(fn, _structure_inputs(kind, T, projection)) for T in (2, 7)}
-    if counts[7] <= counts[2]:
-        return
-    if kind == "forward":
-        where = ("a product of the inputs is taken at every step (for example X[t] @ W_f inside the loop). The "
-                 "chapter's forward pass computes X @ [W, W_f, W_r" + (", W_s" if projection else "") + "] for all T "
-                 "steps at once, before the loop, and uses only element-wise operations inside it")
-    else:
-        where = ("a product is taken at every step (for example X[t].T @ dF[t] accumulated in the loop, or "
-                 "dF[t] @ W_f.T). The chapter's backward pass collects the gradients of the pre-activations of all "
-                 "steps in the loop, which is element-wise, and takes each weight's gradient and dL/dX as one product "
-                 "over all T*B rows after it (the count includes the functions it calls: if it calls your "
-                 "sru_forward, make that pass its own check first)")
-    sizes = "d_in != h" if projection else "d_in == h"
-    raise AssertionError(f"sru_{kind} takes {counts[2]} matrix products for T = 2 steps and {counts[7]} for T = 7 "
-                         f"({sizes}): the number grows with the sequence length, so {where}.")
+def sru_recurrence_backward_cases(seed: int, specs: list[dict]) -> list[Case]:
+    """spec keys T, B, h, alpha. Inputs P, x_hw, b_f, b_r, v_f, v_r, c0, dH, alpha; expected the gradients of
+    L = sum(dH * H) from torch.autograd through the reference sru_recurrence, keys RECURRENCE_GRAD_NAMES."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for spec in specs:
+        P, x_hw, p = _projections(rng, spec)
+        c0, dH = rng.normal(size=(spec["B"], spec["h"])), rng.normal(size=(spec["T"], spec["B"], spec["h"]))
+        alpha = float(spec.get("alpha", np.sqrt(1 + 2 * np.exp(rng.normal(0, 0.5)))))
+        leaves = {name: torch.tensor(value, requires_grad=True) for name, value in
+                  {"P": P, "x_hw": x_hw, **p, "c0": c0}.items()}
+        H, _ = sru_recurrence(**leaves, scale_highway=alpha)
+        (H * torch.from_numpy(dH)).sum().backward()
+        desc = f"T={spec['T']}, B={spec['B']}, h={spec['h']}, alpha={alpha:.4g}"
+        cases.append(Case(desc, {"P": P, "x_hw": x_hw, **p, "c0": c0, "dH": dH, "alpha": alpha},
+                          {name: to_numpy(leaves[name].grad) for name in RECURRENCE_GRAD_NAMES}))
+    return cases
+
+
+def sru_projections_cases(seed: int, specs: list[dict]) -> list[Case]:
+    """spec keys N (rows: T*B), d_in, k, h. Inputs X (N, d_in), W (d_in, k h) and dP (N, k h); expected P = X W (torch)
+    and, for L = sum(dP * P), dX and dW from torch.autograd."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for spec in specs:
+        N, d_in, kh = spec["N"], spec["d_in"], spec["k"] * spec["h"]
+        X, W, dP = rng.normal(size=(N, d_in)), rng.normal(size=(d_in, kh)), rng.normal(size=(N, kh))
+        Xt, Wt = torch.tensor(X, requires_grad=True), torch.tensor(W, requires_grad=True)
+        P = Xt @ Wt
+        (P * torch.from_numpy(dP)).sum().backward()
+        desc = f"N={N} rows, d_in={d_in}, k={spec['k']}, h={spec['h']}"
+        cases.append(Case(desc, {"X": X, "W": W, "dP": dP},
+                          {"P": to_numpy(P), "X": to_numpy(Xt.grad), "W": to_numpy(Wt.grad)}))
+    return cases
 
 
 def _measured_flops(fn) -> int:

@@ -220,9 +220,10 @@ def _same_kind(a, b) -> bool:
 # ---------------------------------------------------------------- registered learner-side array types
 
 # NumPy array subclasses of the learner-side package that a test passes to a student's function to observe how it
-# computes (sru's ProductCounter counts matrix products). They cross as plain arrays and are rebuilt there; the class
-# attributes named here (the counters) go over before the call and come back after it. Only these may be rebuilt.
-REGISTERED = {"autograder.cases.sru:ProductCounter": ("products",)}
+# computes. They cross as plain arrays and are rebuilt there; the class attributes named here (counters) go over
+# before the call and come back after it. Only these may be rebuilt. None is registered: the SRU exercises, which
+# counted matrix products with one, are now graded by their structure (the recurrence receives no weights).
+REGISTERED: dict[str, tuple[str, ...]] = {}
 
 
 def registered_name(value) -> str | None:

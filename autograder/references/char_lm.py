@@ -10,6 +10,7 @@ of the char_lm chapter.
     train_step(params, opt_state, X, Y, H0, lr, max_norm, mask=None, optimizer="adam") -> dict
     sample(params, prefix, n, temperature, rng) -> (n,) int array
     perplexity(params, ids) -> float
+    ngram_perplexity(train, held_out, V, n, k) -> float           a counting n-gram model with add-k smoothing
 
 Shapes: token ids X, Y (T, B) (integers in [0, V)); logits Z (T, B, V); states (B, h). The model's parameters
 (RNN_KEYS): W_xh (V, h), W_hh (h, h), b_h (h,), W_hq (h, V), b_q (V,). A character enters as its one-hot row
@@ -23,6 +24,8 @@ The NumPy Generator `rng` is used exactly as the exercises specify (one `rng.per
 same numbers from the same generator state.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -212,6 +215,22 @@ def perplexity(params, ids) -> torch.Tensor:
         return torch.exp(cross_entropy(Z, ids[1:, None]))
 
 
+def ngram_perplexity(train, held_out, V: int, n: int, k: float) -> float:
+    """Perplexity on `held_out` of the counting n-gram model estimated on `train` with add-k smoothing,
+    p(c | u) = (count(u c) + k) / (count(u .) + k V), u the n-1 characters before c and count(u .) the number of times
+    u is followed by a character in `train`. Every position of `held_out` with a full context is predicted (its
+    len - n + 1 last characters). Counted with Python dictionaries (exact), independent of the NumPy versions."""
+    from collections import Counter
+    train, held_out = [int(c) for c in np.asarray(train)], [int(c) for c in np.asarray(held_out)]
+    grams = Counter(tuple(train[i:i + n]) for i in range(len(train) - n + 1))
+    contexts = Counter()
+    for gram, count in grams.items():
+        contexts[gram[:-1]] += count
+    logp = [math.log((grams[tuple(held_out[i:i + n])] + k) / (contexts[tuple(held_out[i:i + n - 1])] + k * V))
+            for i in range(len(held_out) - n + 1)]
+    return math.exp(-sum(logp) / len(logp))
+
+
 __all__ = ["RNN_KEYS", "IGNORE", "cross_entropy", "masked_cross_entropy", "sequential_partition",
            "random_partition", "char_rnn_forward", "clip_grad_norm", "adam_update", "train_step", "sample",
-           "perplexity"]
+           "perplexity", "ngram_perplexity"]

@@ -4,6 +4,8 @@ API (the GPU-timing chapter codes against it; keep it stable):
 
     sru_forward(X, W, W_f, W_r, b_f, b_r, v_f, v_r, c0=None, W_s=None, scale_highway=True, activation=None)
         -> (H, C), both (T, B, h)
+    sru_recurrence(P, x_hw, b_f, b_r, v_f, v_r, c0=None, scale_highway=True, activation=None) -> (H, C)
+        the element-wise part alone, from the projections P (T, B, 3, h) and the highway input x_hw (T, B, h)
     sru2017_forward(X, W, W_f, W_r, b_f, b_r, c0=None, W_s=None) -> (H, C)     the 2017 version (no v_f, v_r; tanh)
     sru_backward(X, W, W_f, W_r, b_f, b_r, v_f, v_r, c0, dH, W_s=None, scale_highway=True) -> dict of gradients
     sru_params_from_package(layer) -> dict of keyword arguments for sru_forward, read from an `sru.SRUCell`
@@ -77,8 +79,18 @@ def sru_forward(X, W, W_f, W_r, b_f, b_r, v_f, v_r, c0=None, W_s=None, scale_hig
     # The one big product: (T*B, d_in) @ (d_in, k h), outside the recurrence.
     W_all = torch.cat([W, W_f, W_r] + ([] if W_s is None else [W_s]), dim=1)
     P = (X.reshape(T * B, d_in) @ W_all).reshape(T, B, k, h)
+    return sru_recurrence(P[:, :, :3], X if W_s is None else P[:, :, 3], b_f, b_r, v_f, v_r, c0=c0,
+                          scale_highway=scale_highway, activation=activation)
+
+
+def sru_recurrence(P, x_hw, b_f, b_r, v_f, v_r, c0=None, scale_highway=True, activation=None):
+    """The element-wise part of eq-sru, given the projections only (what the authors' kernel receives): P (T, B, 3, h)
+    holds U = X W, X W_f, X W_r; x_hw (T, B, h) is the highway input (X, or X W_s when d_in != h), before alpha.
+    Returns (H, C), both (T, B, h); differentiable (float64 torch). No weight matrix reaches this function."""
+    P, x_hw, b_f, b_r, v_f, v_r, c0 = map(f64, (P, x_hw, b_f, b_r, v_f, v_r, c0))
+    T, B, _, h = P.shape
     U, F, R = P[:, :, 0], P[:, :, 1], P[:, :, 2]
-    skip = (X if W_s is None else P[:, :, 3]) * _alpha(scale_highway, b_r)
+    skip = x_hw * _alpha(scale_highway, b_r)
     g = (lambda c: c) if activation is None else activation
     c = torch.zeros(B, h, dtype=torch.float64) if c0 is None else c0
     H, C = [], []

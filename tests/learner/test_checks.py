@@ -63,3 +63,17 @@ def test_bad_values_and_types():
 
 def test_check_failure_is_an_assertion_error():
     assert issubclass(CheckFailure, AssertionError)
+
+
+def test_a_float32_answer_is_told_that_the_tests_compare_in_float64():
+    """Issue 28: a float32 answer used to lose points with no hint. The values are right to float32's precision."""
+    want = rng.normal(size=(3, 2, 4)) * 10
+    computed = want * (1 + 3e-7)          # a few float32 roundings accumulated over a computation
+    for got in (computed.astype(np.float32), torch.tensor(computed, dtype=torch.float32)):
+        msg = message(check_close, got, want, "H", time_axis=0)
+        assert "your answer is float32, and the tests compare in float64" in msg, msg
+    # a float64 answer with the same error gets no such hint
+    msg = message(check_close, computed, want, "H", time_axis=0)
+    assert "float32" not in msg
+    # and a float32 answer that is right within the tolerance passes
+    check_close(np.float32(0.5) * np.ones(3, dtype=np.float32), 0.5 * np.ones(3), "x")

@@ -26,3 +26,25 @@ def test_diagram_draws_its_labels(draw, must_show):
 def test_gru_cell_rejects_an_unknown_convention():
     with pytest.raises(ValueError):
         draw_gru_cell("sideways")
+
+
+def test_lstm_tanh_of_the_cell_is_drawn_as_an_operation_not_a_layer():
+    """tanh(C_t) has no weights: it is drawn as a circle, like the other element-wise operations (issue 28)."""
+    from matplotlib.patches import Circle, FancyBboxPatch
+    fig, ax = draw_lstm_cell()
+    (label,) = [t for t in ax.texts if t.get_text() == "tanh"]
+    x, y = label.get_position()
+    circles = [p for p in ax.patches if isinstance(p, Circle) and p.center == (x, y)]
+    point = ax.transData.transform((x, y))
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch) and p.contains_point(point)]
+    assert circles and not boxes
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("reset", ["after", "before"])
+def test_gru_candidate_reads_h_alone_on_its_own_wire(reset):
+    """The candidate's recurrent path is not drawn off the [X_t, H_{t-1}] bus (issue 28): a wire labelled H_{t-1}
+    runs under X_t's box."""
+    fig, ax = draw_gru_cell(reset)
+    assert "$H_{t-1}$" in [t.get_text() for t in ax.texts if t.get_position()[1] < -1.0]
+    plt.close(fig)

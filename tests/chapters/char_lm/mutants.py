@@ -98,6 +98,19 @@ def perplexity(params, ids, T):
     return float(np.exp(total / count))
 '''
 
+_NGRAM = '''
+def ngram_perplexity(train, held_out, V, n, k):
+    from collections import Counter
+    train, held_out = np.asarray(train).tolist(), np.asarray(held_out).tolist()
+    grams = Counter(tuple(train[i:i + n]) for i in range(len(train) - n + 1))
+    contexts = Counter()
+    for gram, count in grams.items():
+        contexts[gram[:-1]] += count
+    logp = [np.log((grams[tuple(held_out[i:i + n])] + k) / (contexts[tuple(held_out[i:i + n - 1])] + k * V))
+            for i in range(len(held_out) - n + 1)]
+    return float(np.exp(-np.mean(logp)))
+'''
+
 
 def _sub(source: str, old: str, new: str) -> str:
     assert old in source, f"mutant template out of date: {old!r}"
@@ -114,6 +127,7 @@ _ce, _part, _clip = _mutant("softmax_cross_entropy", _CE), _mutant("partition", 
     _mutant("clip_by_global_norm", _CLIP)
 _adam, _train, _sample, _ppl = _mutant("adam_step", _ADAM), _mutant("train_step", _TRAIN), \
     _mutant("sample", _SAMPLE), _mutant("perplexity", _PERPLEXITY)
+_ngram = _mutant("ngram", _NGRAM)
 
 MUTANTS = {
     # softmax_cross_entropy
@@ -192,4 +206,36 @@ MUTANTS = {
                                                                      "return float(total / count)"),
     "perplexity: base 2": _ppl("return float(np.exp(total / count))", "return float(2 ** (total / count))"),
     "perplexity: the inputs as their own targets": _ppl("ids[start + 1:end + 1, None]", "ids[start:end, None]"),
+    # ngram_perplexity
+    "ngram: a context counted also where nothing follows it (at the end of train)": _ngram(
+        "    contexts = Counter()\n    for gram, count in grams.items():\n        contexts[gram[:-1]] += count\n",
+        "    contexts = Counter(tuple(train[i:i + n - 1]) for i in range(len(train) - n + 2))\n"),
+    "ngram: add-k in the numerator only (not normalised)": _ngram("+ k * V))", "))"),
+    "ngram: add-k with V added instead of k V": _ngram("+ k * V))", "+ V))"),
+    "ngram: add-one whatever k": _ngram(
+        "(grams[tuple(held_out[i:i + n])] + k) / (contexts[tuple(held_out[i:i + n - 1])] + k * V)",
+        "(grams[tuple(held_out[i:i + n])] + 1) / (contexts[tuple(held_out[i:i + n - 1])] + V)"),
+    "ngram: context of n characters (off by one)": _ngram(
+        "grams = Counter(tuple(train[i:i + n]) for i in range(len(train) - n + 1))",
+        "n = n + 1\n    grams = Counter(tuple(train[i:i + n]) for i in range(len(train) - n + 1))"),
+    "ngram: counted on the held-out text": _ngram(
+        "grams = Counter(tuple(train[i:i + n]) for i in", "grams = Counter(tuple(held_out[i:i + n]) for i in"),
+    "ngram: the last held-out character never predicted": _ngram(
+        "for i in range(len(held_out) - n + 1)]", "for i in range(len(held_out) - n)] or [0.0]"),
+    "ngram: the mean cross-entropy, not its exponential": _ngram(
+        "return float(np.exp(-np.mean(logp)))", "return float(-np.mean(logp))"),
+    "ngram: bits per character instead of perplexity": _ngram(
+        "return float(np.exp(-np.mean(logp)))", "return float(-np.mean(logp) / np.log(2))"),
+    "ngram: the sum, not the mean, of the log-probabilities": _ngram(
+        "return float(np.exp(-np.mean(logp)))", "return float(np.exp(-np.sum(logp)))"),
+}
+
+# The common slips the n-gram exercise's visible test catches, with the phrase its message shows.
+VISIBLE = {
+    "ngram: a context counted also where nothing follows it (at the end of train)": (
+        "test_ngram_visible", "count(u .) counts u only where a character follows it"),
+    "ngram: add-k with V added instead of k V": ("test_ngram_visible", "ngram_perplexity(train, held_out, V=4, n="),
+    "ngram: the last held-out character never predicted": (
+        "test_ngram_visible", "scored on its last len - n + 1 characters"),
+    "ngram: the mean cross-entropy, not its exponential": ("test_ngram_visible", "ngram_perplexity(train, held_out"),
 }

@@ -253,3 +253,26 @@ def test_numpy_training_and_torch_twin_agree_for_a_few_steps():
     np.testing.assert_allclose(ours["train_loss"], theirs["train_loss"], rtol=1e-10)   # all five steps: same model
     np.testing.assert_allclose(ours["val_loss"][0][1], theirs["val_loss"][0][1], rtol=1e-10)
     assert vocab.decode(vocab.encode("The")) == "The"
+
+
+@pytest.mark.parametrize("n,k", [(1, 1.0), (2, 0.5), (3, 0.05), (4, 2.0)])
+def test_ngram_reference_and_the_page_agree_with_a_direct_count(n, k):
+    """The n-gram reference (Python dictionaries) and the page's vectorised version (NumPy) agree, and both equal a
+    count done by hand on a small text: p(c | u) = (count(u c) + k) / (count(u .) + k V)."""
+    rng = np.random.default_rng(n)
+    V = 5
+    train, held = rng.integers(0, V - 1, 300), rng.integers(0, V, 40)      # id V - 1 never occurs in training
+    ref = R.ngram_perplexity(train, held, V, n, k)
+    assert abs(ref - book.ngram_perplexity(train, held, V, n, k)) < 1e-12 * ref
+    logp = []
+    for i in range(n - 1, len(held)):
+        u = held[i - n + 1:i]
+        starts = [j for j in range(len(train) - n + 1) if list(train[j:j + n - 1]) == list(u)]
+        follows = sum(train[j + n - 1] == held[i] for j in starts)
+        logp.append(np.log((follows + k) / (len(starts) + k * V)))
+    assert abs(ref - np.exp(-np.mean(logp))) < 1e-12 * ref
+
+
+def test_the_corpus_is_the_shipped_snapshot_pinned_by_its_content():
+    text = book.corpus_text()
+    assert book.corpus_sha256(text) == book.CORPUS_SHA256 and len(text) == 465126

@@ -1,10 +1,14 @@
 """Mistakes learners make in the SRU chapter. Each must make the named hidden test fail."""
 
-# A correct forward pass (products for all steps before the loop) whose lines the mutants edit one at a time.
+# A correct forward pass (the products of all steps in sru_projections, the recurrence from the projections only)
+# whose lines the mutants edit one at a time.
 _FORWARD = '''
-def sru_forward(X, W, W_f, W_r, b_f, b_r, v_f, v_r, c0=None, W_s=None, scale_highway=True):
-    T, B, d_in = X.shape
-    h = W.shape[1]
+def sru_projections(X, W):
+    return X @ W
+
+
+def sru_recurrence(P, x_hw, b_f, b_r, v_f, v_r, c0=None, scale_highway=True):
+    T, B, _, h = P.shape
     sig = lambda z: 1 / (1 + np.exp(-z))
     if scale_highway is True:
         alpha = np.sqrt(1 + 2 * np.exp(b_r))
@@ -12,8 +16,8 @@ def sru_forward(X, W, W_f, W_r, b_f, b_r, v_f, v_r, c0=None, W_s=None, scale_hig
         alpha = 1.0
     else:
         alpha = scale_highway
-    U, F, R = X @ W, X @ W_f, X @ W_r
-    skip = alpha * (X if W_s is None else X @ W_s)
+    U, F, R = P[:, :, 0], P[:, :, 1], P[:, :, 2]
+    skip = alpha * x_hw
     c = np.zeros((B, h)) if c0 is None else c0
     H, C = [], []
     for t in range(T):
@@ -33,11 +37,10 @@ def _fwd(old: str, new: str) -> dict:
 
 
 _BACKWARD = '''
-def sru_backward(X, W, W_f, W_r, b_f, b_r, v_f, v_r, c0, dH, alpha):
-    T, B, d = X.shape
-    h = W.shape[1]
+def sru_recurrence_backward(P, x_hw, b_f, b_r, v_f, v_r, c0, dH, alpha):
+    T, B, _, h = P.shape
     sig = lambda z: 1 / (1 + np.exp(-z))
-    U, F, R = X @ W, X @ W_f, X @ W_r
+    U, F, R = P[:, :, 0], P[:, :, 1], P[:, :, 2]
     c, C, Cp = c0, [], []
     for t in range(T):
         Cp.append(c)
@@ -50,7 +53,7 @@ def sru_backward(X, W, W_f, W_r, b_f, b_r, v_f, v_r, c0, dH, alpha):
         f = sig(F[t] + v_f * Cp[t] + b_f)
         r = sig(R[t] + v_r * Cp[t] + b_r)
         dc = dc + dH[t] * r
-        dR[t] = dH[t] * (C[t] - alpha * X[t]) * r * (1 - r)
+        dR[t] = dH[t] * (C[t] - alpha * x_hw[t]) * r * (1 - r)
         dF[t] = dc * (Cp[t] - U[t]) * f * (1 - f)
         dU[t] = dc * (1 - f)
         dXs[t] = dH[t] * (1 - r) * alpha
@@ -59,12 +62,14 @@ def sru_backward(X, W, W_f, W_r, b_f, b_r, v_f, v_r, c0, dH, alpha):
         g["v_f"] += (dF[t] * Cp[t]).sum(0)
         g["v_r"] += (dR[t] * Cp[t]).sum(0)
         dc = dc * f + dF[t] * v_f + dR[t] * v_r
-    Xr = X.reshape(T * B, d)
-    rows = lambda A: A.reshape(T * B, h)
-    g["W"], g["W_f"], g["W_r"] = Xr.T @ rows(dU), Xr.T @ rows(dF), Xr.T @ rows(dR)
-    g["X"] = (rows(dU) @ W.T + rows(dF) @ W_f.T + rows(dR) @ W_r.T).reshape(T, B, d) + dXs
+    g["P"] = np.stack([dU, dF, dR], axis=2)
+    g["x_hw"] = dXs
     g["c0"] = dc
     return g
+
+
+def sru_projections_backward(X, W, dP):
+    return dP @ W.T, X.T @ dP
 '''
 
 
@@ -91,7 +96,7 @@ def _cost(**change) -> dict:
 
 
 MUTANTS = {
-    # sru_forward: the issue's must-catch list first
+    # sru_projections and sru_recurrence
     "forward: v_f and v_r swapped": ("test_sru_forward_hidden", _fwd(
         "F[t] + v_f * c + b_f)\n        r = sig(R[t] + v_r * c",
         "F[t] + v_r * c + b_f)\n        r = sig(R[t] + v_f * c")),
@@ -102,13 +107,8 @@ MUTANTS = {
         "alpha = np.sqrt(1 + 2 * np.exp(b_r))", "alpha = 1.0")),
     "forward: scaling correction sqrt(1 + exp(b_r)) (factor 2 missing)": ("test_sru_forward_hidden", _fwd(
         "np.sqrt(1 + 2 * np.exp(b_r))", "np.sqrt(1 + np.exp(b_r))")),
-    "forward: scaling correction only on x, not on x W_s": ("test_sru_forward_hidden", _fwd(
-        "skip = alpha * (X if W_s is None else X @ W_s)", "skip = alpha * X if W_s is None else X @ W_s")),
-    "forward: projection applied where sizes are equal (x W as highway)": ("test_sru_forward_hidden", _fwd(
-        "(X if W_s is None else X @ W_s)", "(X @ W if W_s is None else X @ W_s)")),
-    "forward: projection missing where sizes differ (x cut or padded to h)": ("test_sru_forward_hidden", _fwd(
-        "(X if W_s is None else X @ W_s)",
-        "(X if W_s is None else np.concatenate([X, np.zeros(X.shape[:2] + (max(h - d_in, 0),))], 2)[..., :h])")),
+    "forward: a given scaling correction ignored (a number read as True)": ("test_sru_forward_hidden", _fwd(
+        "if scale_highway is True:", "if scale_highway is not False:")),
     "forward: reset gate reads c_t instead of c_{t-1} (off by one in time)": ("test_sru_forward_hidden", _fwd(
         "        r = sig(R[t] + v_r * c + b_r)\n        c_new = f * c + (1 - f) * U[t]\n",
         "        c_new = f * c + (1 - f) * U[t]\n        r = sig(R[t] + v_r * c_new + b_r)\n")),
@@ -125,15 +125,15 @@ MUTANTS = {
         "r * c_new +", "r * np.tanh(c_new) +")),
     "forward: gates without the v terms (2017 gates)": ("test_sru_forward_hidden", _fwd(
         "F[t] + v_f * c + b_f)\n        r = sig(R[t] + v_r * c", "F[t] + b_f)\n        r = sig(R[t]")),
-    "forward: W_f used for the candidate, W for the forget gate": ("test_sru_forward_hidden", _fwd(
-        "U, F, R = X @ W, X @ W_f, X @ W_r", "U, F, R = X @ W_f, X @ W, X @ W_r")),
-    "forward: W transposed (square)": ("test_sru_forward_hidden", _fwd(
-        "U, F, R = X @ W,", "U, F, R = X @ (W.T if W.shape[0] == W.shape[1] else W),")),
-    "forward: products of X taken inside the time loop (X[t] @ W_f at every step)": ("test_sru_forward_hidden", _fwd(
-        "f = sig(F[t] + v_f * c + b_f)", "f = sig(X[t] @ W_f + v_f * c + b_f)")),
-    "forward: every projection taken step by step": ("test_sru_forward_hidden", _fwd(
-        "U, F, R = X @ W, X @ W_f, X @ W_r", "U, F, R = (np.stack([x @ M for x in X]) for M in (W, W_f, W_r))")),
-    # sru_backward
+    "forward: blocks of P read in the wrong order (X W_f as the candidate)": ("test_sru_forward_hidden", _fwd(
+        "U, F, R = P[:, :, 0], P[:, :, 1], P[:, :, 2]", "F, U, R = P[:, :, 0], P[:, :, 1], P[:, :, 2]")),
+    "forward: blocks of P read along the wrong axis (P[t, 0] is sequence 0)": ("test_sru_forward_hidden", _fwd(
+        "f = sig(F[t] + v_f * c + b_f)", "f = sig(P[t, 1] + v_f * c + b_f)")),
+    "forward: projections with W transposed where it is square": ("test_sru_forward_hidden", _fwd(
+        "    return X @ W\n", "    return X @ (W.T if W.shape[0] == W.shape[1] else W)\n")),
+    "forward: projections of the first row only, broadcast": ("test_sru_forward_hidden", _fwd(
+        "    return X @ W\n", "    return np.broadcast_to(X[:1] @ W, (X.shape[0], W.shape[1]))\n")),
+    # sru_recurrence_backward and sru_projections_backward
     "backward: c_{t-1} reaches the loss only through c_t (gate paths v_f, v_r dropped)": (
         "test_sru_backward_hidden", _bwd("dc = dc * f + dF[t] * v_f + dR[t] * v_r", "dc = dc * f")),
     "backward: reset-gate path to c_{t-1} dropped": ("test_sru_backward_hidden", _bwd(
@@ -142,10 +142,10 @@ MUTANTS = {
         "dc = dc * f + dF[t] * v_f", "dc = dF[t] * v_f")),
     "backward: dL/dh_t not added into dL/dc_t": ("test_sru_backward_hidden", _bwd("dc = dc + dH[t] * r", "dc = dc")),
     "backward: reset gate's derivative without the alpha on x": ("test_sru_backward_hidden", _bwd(
-        "(C[t] - alpha * X[t])", "(C[t] - X[t])")),
-    "backward: highway gradient to X without alpha": ("test_sru_backward_hidden", _bwd(
+        "(C[t] - alpha * x_hw[t])", "(C[t] - x_hw[t])")),
+    "backward: highway gradient without alpha": ("test_sru_backward_hidden", _bwd(
         "dXs[t] = dH[t] * (1 - r) * alpha", "dXs[t] = dH[t] * (1 - r)")),
-    "backward: highway gradient to X uses r instead of (1 - r)": ("test_sru_backward_hidden", _bwd(
+    "backward: highway gradient uses r instead of (1 - r)": ("test_sru_backward_hidden", _bwd(
         "dXs[t] = dH[t] * (1 - r) * alpha", "dXs[t] = dH[t] * r * alpha")),
     "backward: sigmoid derivative f instead of f (1 - f)": ("test_sru_backward_hidden", _bwd(
         "* f * (1 - f)", "* f")),
@@ -153,17 +153,16 @@ MUTANTS = {
         "(dF[t] * Cp[t]).sum(0)", "dF[t].sum(0)")),
     "backward: dv_f uses c_t instead of c_{t-1} (off by one in time)": ("test_sru_backward_hidden", _bwd(
         "(dF[t] * Cp[t]).sum(0)", "(dF[t] * C[t]).sum(0)")),
-    "backward: weight gradient transposed (dU^T X)": ("test_sru_backward_hidden", _bwd(
-        "Xr.T @ rows(dU),", "rows(dU).T @ Xr,")),
-    "backward: dX misses the products' path (highway only)": ("test_sru_backward_hidden", _bwd(
-        "g[\"X\"] = (rows(dU) @ W.T + rows(dF) @ W_f.T + rows(dR) @ W_r.T).reshape(T, B, d) + dXs",
-        "g[\"X\"] = dXs")),
-    "backward: weight gradients as one product per step (X[t].T @ dF[t] summed)": ("test_sru_backward_hidden", _bwd(
-        "g[\"W\"], g[\"W_f\"], g[\"W_r\"] = Xr.T @ rows(dU), Xr.T @ rows(dF), Xr.T @ rows(dR)",
-        "g[\"W\"], g[\"W_f\"], g[\"W_r\"] = (sum(X[t].T @ A[t] for t in range(T)) for A in (dU, dF, dR))")),
-    "backward: dX as one product per step": ("test_sru_backward_hidden", _bwd(
-        "g[\"X\"] = (rows(dU) @ W.T + rows(dF) @ W_f.T + rows(dR) @ W_r.T).reshape(T, B, d) + dXs",
-        "g[\"X\"] = np.stack([dU[t] @ W.T + dF[t] @ W_f.T + dR[t] @ W_r.T for t in range(T)]) + dXs")),
+    "backward: blocks of dP stacked in the wrong order": ("test_sru_backward_hidden", _bwd(
+        "np.stack([dU, dF, dR], axis=2)", "np.stack([dF, dU, dR], axis=2)")),
+    "backward: dP stacked along the wrong axis": ("test_sru_backward_hidden", _bwd(
+        "np.stack([dU, dF, dR], axis=2)", "np.stack([dU, dF, dR], axis=2).reshape(T, 3, B, h).transpose(0, 2, 1, 3)")),
+    "backward: weight gradient transposed (dP^T X)": ("test_sru_backward_hidden", _bwd(
+        "X.T @ dP", "dP.T @ X if dP.shape[1] == X.shape[1] else X.T @ dP")),
+    "backward: dX without the transpose of W (square W)": ("test_sru_backward_hidden", _bwd(
+        "return dP @ W.T,", "return dP @ (W if W.shape[0] == W.shape[1] else W.T),")),
+    "backward: dX misses the products' path (zero)": ("test_sru_backward_hidden", _bwd(
+        "return dP @ W.T,", "return 0 * X,")),
     "backward: dc0 left at zero": ("test_sru_backward_hidden", _bwd('g["c0"] = dc', 'g["c0"] = 0 * dc')),
     # cost model
     "cost: LSTM with 3 gate blocks (3h) instead of 4": ("test_cost_model_hidden", _cost(
