@@ -7,8 +7,8 @@ example or a visible test's inputs:
     PYTHONPATH=$PWD .venv/bin/python -m autograder.cases.visible          # rewrites visible_values.py
     PYTHONPATH=$PWD .venv/bin/python -m autograder.cases.visible --check  # fails when the file is out of date
 
-tests/learner/test_messages.py runs the check (with a tolerance: see stale_values). Each chapter's inputs start from
-a non-zero state where a state is involved, so that the recurrent terms are exercised.
+tests/learner/test_messages.py runs the check (with a tolerance: see stale_values). Each chapter's inputs start
+from a non-zero state where a state is involved, so that the recurrent terms are exercised.
 """
 from __future__ import annotations
 
@@ -208,7 +208,46 @@ def gru() -> dict:
     }
 
 
-CHAPTERS = {"elman_jordan": elman_jordan, "bptt": bptt, "lstm": lstm, "gru": gru}
+def sru() -> dict:
+    from autograder.cases.sru import EXAMPLE as EX
+    from autograder.references.sru import sru_backward, sru_forward, sru_recurrence
+    W_all = np.concatenate([EX["W"], EX["W_f"], EX["W_r"]], axis=1)          # (d_in, 3h): [W, W_f, W_r]
+    rows = EX["X"].reshape(3, 2)                                             # (T*B, d_in), B = 1
+    P_rows = rows @ W_all
+    H, C = sru_forward(**EX)
+    H_given, C_given = sru_forward(**EX, c0=np.array(C0))
+    # the recurrence's gradients (from c0 = C0, dH = 1, alpha = 1.5), by autograd through the reference
+    leaves = {k: torch.tensor(v, requires_grad=True) for k, v in
+              {"P": P_rows.reshape(3, 1, 3, 2), "x_hw": EX["X"], "c0": np.array(C0),
+               **{k: EX[k] for k in ("b_f", "b_r", "v_f", "v_r")}}.items()}
+    H_r, _ = sru_recurrence(**leaves, scale_highway=1.5)
+    H_r.sum().backward()
+    rec = {k: v.grad for k, v in leaves.items()}
+    dP_rows = rec["P"].detach().numpy().reshape(3, 6)
+    full = sru_backward(EX["X"], EX["W"], EX["W_f"], EX["W_r"], EX["b_f"], EX["b_r"], EX["v_f"], EX["v_r"],
+                        np.array(C0), np.ones((3, 1, 2)), scale_highway=1.5)
+    return {
+        "C0": C0, "W_all": W_all, "rows": rows, "P_rows": P_rows,
+        "H": H, "C": C, "H_given": H_given, "C_given": C_given,
+        "rec_grads": rec, "dX_rows": dP_rows @ W_all.T, "dW_all": rows.T @ dP_rows,
+        "grads": {k: full[k] for k in ("X", "W", "W_f", "W_r", "b_f", "b_r", "v_f", "v_r", "c0")},
+    }
+
+
+# The n-gram exercise's visible example (char_lm): a tiny training text and a held-out text, ids in [0, 4).
+NGRAM_TRAIN = [0, 1, 2, 2, 3, 1, 0, 1, 2, 3, 0, 1, 2, 2, 1, 0]
+NGRAM_HELD_OUT = [0, 1, 2, 3, 3, 1, 0, 2]
+
+
+def char_lm() -> dict:
+    from autograder.references.char_lm import ngram_perplexity
+    settings = [(1, 1.0), (2, 0.5), (3, 1.0), (3, 0.01)]
+    return {"ngram_train": NGRAM_TRAIN, "ngram_held_out": NGRAM_HELD_OUT,
+            "ngram": [{"n": n, "k": k, "perplexity": ngram_perplexity(NGRAM_TRAIN, NGRAM_HELD_OUT, 4, n, k)}
+                      for n, k in settings]}
+
+
+CHAPTERS = {"elman_jordan": elman_jordan, "bptt": bptt, "lstm": lstm, "gru": gru, "sru": sru, "char_lm": char_lm}
 
 
 def _literal(value, indent: int = 0) -> str:
