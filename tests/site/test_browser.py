@@ -21,6 +21,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 import yaml
 
+from autograder import learner_setup
 from autograder.grading import release
 from autograder.layout import ROOT
 from tests.helpers import browser
@@ -336,7 +337,8 @@ def test_header_download_offers_the_exercise_notebook(visits, base_url, chapter)
     with urllib.request.urlopen(zips[0], timeout=10) as response:
         archive = zipfile.ZipFile(io.BytesIO(response.read()))
     folder = ROOT / "exercises" / chapter
-    expected = sorted(f"{chapter}/{p.relative_to(folder).as_posix()}" for p in folder.rglob("*") if p.is_file())
+    expected = sorted([f"{chapter}/{p.relative_to(folder).as_posix()}" for p in folder.rglob("*") if p.is_file()]
+                      + [f"{chapter}/{learner_setup.wheel_name()}", f"{chapter}/{learner_setup.DOWNLOAD_TEXT}"])
     assert sorted(archive.namelist()) == expected, f"{chapter}: the zip holds {archive.namelist()}, not {expected}"
     assert archive.read(f"{chapter}/{chapter}.ipynb") == student.read_bytes()
 
