@@ -202,8 +202,9 @@ def stacked_cases(seed: int, specs: list[dict]) -> list[Case]:
 
 
 def lstm_backward_cases(seed: int, specs: list[dict]) -> list[Case]:
-    """Inputs X, params, H0, C0, dH (dL/dH_t from above for L = sum(H * dH)); expected: each parameter's gradient
-    per step (shape (T, *param.shape)) and dL/dX, dL/dH0, dL/dC0, all from torch.autograd."""
+    """Inputs X, params, H0, C0, dH (dL/dH_t from above for L = sum(H * dH)) and, with spec["masked"] ("end" or
+    "start": where the padding goes), a mask (sequences of different lengths, at least one step each); expected:
+    each parameter's gradient per step (shape (T, *param.shape)) and dL/dX, dL/dH0, dL/dC0, from torch.autograd."""
     rng = np.random.default_rng(seed)
     cases = []
     for spec in specs:
@@ -213,10 +214,17 @@ def lstm_backward_cases(seed: int, specs: list[dict]) -> list[Case]:
         if spec.get("last_only"):  # a loss on the final state only: every earlier gradient arrives through time
             dH[:-1] = 0.0
         H0, C0 = (rng.normal(size=(B, h)), 2 * rng.normal(size=(B, h))) if spec.get("initial") else (None, None)
-        grads = lstm_grads_per_step(X, params, H0, C0, dH)
+        inputs = {"X": X, "params": params, "H0": H0, "C0": C0, "dH": dH}
         extra = ", loss on H_T only" if spec.get("last_only") else ""
-        cases.append(Case(_describe(spec, extra), {"X": X, "params": params, "H0": H0, "C0": C0, "dH": dH},
-                          to_numpy(grads)))
+        if spec.get("masked"):      # lengths from 1 to T, the longest first: padding after each sequence's end,
+            lengths = np.sort(rng.integers(1, T + 1, size=B))[::-1]     # or before its start (as the reverse
+            lengths[0] = T                                                # direction of a bidirectional LSTM reads)
+            mask = (np.arange(T)[:, None] < lengths[None, :]).astype(np.float64)
+            inputs["mask"] = mask[::-1].copy() if spec["masked"] == "start" else mask
+            where = "before the start" if spec["masked"] == "start" else "after the end"
+            extra += f", padded {where} (lengths {', '.join(map(str, lengths))})"
+        grads = lstm_grads_per_step(X, params, H0, C0, dH, mask=inputs.get("mask"))
+        cases.append(Case(_describe(spec, extra), inputs, to_numpy(grads)))
     return cases
 
 

@@ -144,6 +144,9 @@ def lstm() -> dict:
                     "bias_ih_l0": [0.1, 0.2, 0.3, 0.4], "bias_hh_l0": [1.0, 2.0, 3.0, 4.0]}
     grads = lstm_grads_per_step(EX["X"], EX["params"], None, None, np.ones((3, 1, 2)))
     grads_given = lstm_grads_per_step(EX["X"], EX["params"], np.array(H0), np.array(C0), np.ones((3, 1, 2)))
+    # the padded batch of the forward test, with dH = 1 everywhere: gradient that reaches padding passes it by
+    grads_pad = lstm_grads_per_step(X2, EX["params"], None, None, np.ones((3, 2, 2)),
+                                    mask=np.array(mask, dtype=np.float64))
     peep = dict(EX["params"], w_ci=np.array([0.5, -0.5]), w_cf=np.array([0.3, 0.2]), w_co=np.array([-0.4, 0.6]))
     H_peep, C_peep = peephole_lstm_forward(EX["X"], peep, np.zeros((1, 2)), np.array(C0))
     keys = ["W_xi", "W_hi", "b_i", "W_xf", "W_hf", "b_f", "W_xg", "W_hg", "b_g", "W_xo", "W_ho", "b_o"]
@@ -154,6 +157,7 @@ def lstm() -> dict:
         "lstm_params": lstm_params_from_torch(_module(torch.nn.LSTM, (1, 1), lstm_weights)),
         "grads": {k: grads[k] for k in [*keys, "X", "H0", "C0"]},
         "grads_given": {k: grads_given[k] for k in [*keys, "X", "H0", "C0"]},
+        "grads_pad": {k: grads_pad[k] for k in [*keys, "X", "H0", "C0"]},
         "peephole": {"w_ci": [0.5, -0.5], "w_cf": [0.3, 0.2], "w_co": [-0.4, 0.6]}, "H_peep": H_peep,
         "C_peep": C_peep,
     }

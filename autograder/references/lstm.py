@@ -193,12 +193,13 @@ def coupled_lstm_forward(X, params, H0=None, C0=None, mask=None):
     return _run(_coupled_step, COUPLED_KEYS, X, params, H0, C0, mask)
 
 
-def lstm_grads_per_step(X, params, H0, C0, dH, variant: str = "lstm"):
+def lstm_grads_per_step(X, params, H0, C0, dH, variant: str = "lstm", mask=None):
     """Per-step gradients by torch.autograd, for the loss L = sum(H * dH) (dH: (T, B, h), dL/dH_t from above).
 
     Each step gets its own copy of the parameters, so autograd returns each step's contribution: a dict with,
     for every parameter key, a tensor of shape (T, *param.shape) whose sum over the first axis is dL/dparam;
-    and "X" (T, B, d_in), "H0" (B, h), "C0" (B, h).
+    and "X" (T, B, d_in), "H0" (B, h), "C0" (B, h). mask (T, B): as in lstm_forward, a padded step (0) carries H
+    and C over unchanged, so the gradient passes it by (and its step contributes nothing).
     """
     step, keys = {"lstm": (_lstm_step, PARAM_KEYS), "peephole": (_peephole_step, PARAM_KEYS + PEEPHOLE_KEYS),
                   "coupled": (_coupled_step, COUPLED_KEYS)}[variant]
@@ -210,9 +211,15 @@ def lstm_grads_per_step(X, params, H0, C0, dH, variant: str = "lstm"):
     H = _initial(H0, B, h).clone().requires_grad_(True)
     C = _initial(C0, B, h).clone().requires_grad_(True)
     leaves_h0, leaves_c0 = H, C
+    m = None if mask is None else as_float64(mask)
     loss = torch.zeros((), dtype=torch.float64)
     for t in range(T):
-        H, C = step(X[t], H, C, copies[t])
+        H_new, C_new = step(X[t], H, C, copies[t])
+        if m is None:
+            H, C = H_new, C_new
+        else:
+            keep = m[t][:, None]
+            H, C = keep * H_new + (1 - keep) * H, keep * C_new + (1 - keep) * C
         loss = loss + (H * dH[t]).sum()
     flat = [copies[t][k] for t in range(T) for k in keys]
     grads = torch.autograd.grad(loss, flat + [X, leaves_h0, leaves_c0], allow_unused=True)

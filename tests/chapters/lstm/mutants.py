@@ -67,9 +67,10 @@ def stacked_lstm_forward(X, layers, H0=None, C0=None, mask=None):
 '''
 
 _BACKWARD = '''
-def lstm_backward(X, params, H0, C0, dH):
+def lstm_backward(X, params, H0, C0, dH, mask=None):
     T, B, _ = X.shape
     h = params["W_hf"].shape[0]
+    m = np.ones((T, B)) if mask is None else np.asarray(mask, dtype=np.float64)
     H_prev = np.zeros((B, h)) if H0 is None else H0
     C_prev = np.zeros((B, h)) if C0 is None else C0
     cache = []
@@ -78,18 +79,21 @@ def lstm_backward(X, params, H0, C0, dH):
         I, F, O, G = sigmoid(pre["i"]), sigmoid(pre["f"]), sigmoid(pre["o"]), np.tanh(pre["g"])
         C = F * C_prev + I * G
         cache.append((H_prev, C_prev, I, F, G, O, C))
-        H_prev, C_prev = O * np.tanh(C), C
+        keep = m[t][:, None]              # a padded step (0) carries H and C over unchanged
+        H_prev, C_prev = keep * O * np.tanh(C) + (1 - keep) * H_prev, keep * C + (1 - keep) * C_prev
     grads = {k: np.zeros((T,) + np.shape(params[k])) for k in KEYS}
     dX = np.zeros(X.shape)
     dH_from_next, dC_from_next, F_next = np.zeros((B, h)), np.zeros((B, h)), np.zeros((B, h))
     for t in reversed(range(T)):
         H_p, C_p, I, F, G, O, C = cache[t]
-        dH_t = dH[t] + dH_from_next
+        real = m[t][:, None]
+        dH_total = dH[t] + dH_from_next
+        dH_t = real * dH_total            # the part that reaches the step's new state
         tanh_C = np.tanh(C)
-        dC_t = dH_t * O * (1 - tanh_C ** 2) + dC_from_next
+        dC_t = dH_t * O * (1 - tanh_C ** 2) + real * dC_from_next
         dA = {"i": dC_t * G * I * (1 - I), "f": dC_t * C_p * F * (1 - F),
               "g": dC_t * I * (1 - G ** 2), "o": dH_t * tanh_C * O * (1 - O)}
-        dH_from_next = np.zeros((B, h))
+        dH_from_next = (1 - real) * dH_total                  # a padded step passes the gradient by
         for g in "ifgo":
             grads["W_x" + g][t] = X[t].T @ dA[g]
             grads["W_h" + g][t] = H_p.T @ dA[g]
@@ -97,7 +101,7 @@ def lstm_backward(X, params, H0, C0, dH):
             dX[t] += dA[g] @ params["W_x" + g].T
             if RECURRENT_PATH:
                 dH_from_next += dA[g] @ params["W_h" + g].T
-        dC_from_next = dC_t * F
+        dC_from_next = dC_t * F + (1 - real) * dC_from_next
         F_next = F
     grads.update(X=dX, H0=dH_from_next, C0=dC_from_next)
     return grads
@@ -215,7 +219,8 @@ MUTANTS = {
                                              "        inputs = np.concatenate(outs, axis=-1) if l < 0 else X"),
     # lstm_backward
     "backward: the seed's wrong dC term (dL/dH_t ⊙ F_(t+1) instead of dL/dC_(t+1) ⊙ F_(t+1))": _backward(
-        "dC_t = dH_t * O * (1 - tanh_C ** 2) + dC_from_next", "dC_t = dH_t * O * (1 - tanh_C ** 2) + dH_t * F_next"),
+        "dC_t = dH_t * O * (1 - tanh_C ** 2) + real * dC_from_next",
+        "dC_t = dH_t * O * (1 - tanh_C ** 2) + dH_t * F_next"),
     "backward: dL/dH_t misses the path through the output gate at t+1": _backward("", "", recurrent="ifg"),
     "backward: dL/dH_t only through the candidate at t+1": _backward("", "", recurrent="g"),
     "backward: no gradient from C_(t+1)": _backward("dC_from_next = dC_t * F", "dC_from_next = 0 * F"),
@@ -229,7 +234,17 @@ MUTANTS = {
     "backward: dW_h at step 0 with zeros instead of the given H0": _backward(
         'grads["W_h" + g][t] = H_p.T @ dA[g]', 'grads["W_h" + g][t] = (H_p if t > 0 else 0 * H_p).T @ dA[g]'),
     "backward: dL/dC_t without tanh' (dH ⊙ O)": _backward(
-        "dC_t = dH_t * O * (1 - tanh_C ** 2) + dC_from_next", "dC_t = dH_t * O + dC_from_next"),
+        "dC_t = dH_t * O * (1 - tanh_C ** 2) + real", "dC_t = dH_t * O + real"),
+    "backward: the mask ignored (padding read as steps)": _backward(
+        "m = np.ones((T, B)) if mask is None else np.asarray(mask, dtype=np.float64)", "m = np.ones((T, B))"),
+    "backward: padding masked in the forward pass only": _backward(
+        "        real = m[t][:, None]", "        real = np.ones((B, 1))"),
+    "backward: dL/dH does not pass a padded step by": _backward(
+        "dH_from_next = (1 - real) * dH_total", "dH_from_next = 0 * dH_total"),
+    "backward: dL/dC does not pass a padded step by": _backward(
+        "dC_from_next = dC_t * F + (1 - real) * dC_from_next", "dC_from_next = dC_t * F"),
+    "backward: a padded step still contributes to the weight gradients": _backward(
+        "        dH_t = real * dH_total", "        dH_t = dH_total"),
     "backward: recurrent weight gradient with H_t instead of H_(t-1)": _backward(
         'grads["W_h" + g][t] = H_p.T @ dA[g]', 'grads["W_h" + g][t] = (O * tanh_C).T @ dA[g]'),
     "backward: dL/dH0 and dL/dC0 not returned correctly": _backward(
@@ -263,6 +278,9 @@ VISIBLE = {
                                                                        "(forget gate F) is wrong at time step 2"),
     "backward: dW_h at step 0 with zeros instead of the given H0": ("test_lstm_backward_visible",
                                                                     "the given initial state H0 (not zeros)"),
+    "backward: the mask ignored (padding read as steps)": ("test_lstm_backward_visible",
+                                                            "padded batch: lengths 3 and 1"),
+    "backward: dL/dH does not pass a padded step by": ("test_lstm_backward_visible", "padded batch"),
 }
 # The hints that the visible test's message must carry for these (checked beside the phrase above).
 VISIBLE_HINTS = {
