@@ -222,7 +222,8 @@ def check_log_depth(fn, kind: str = "scan") -> None:
     name = fn.__name__ if hasattr(fn, "__name__") else kind
     raise AssertionError(
         f"{name} grows like T, not log T ({counts[SHORT]} ops for T={SHORT}, {counts[LONG]} for T={LONG}).\n"
-        f"It took {counts[SHORT]} NumPy operations for T = {SHORT} steps and {counts[LONG]} for T = {LONG}.\nHint: the chapter's scan works on whole arrays in about log2(T) rounds (step 1, 2, 4, ...); "
+        f"It took {counts[SHORT]} NumPy operations for T = {SHORT} steps and {counts[LONG]} for T = {LONG}.\n"
+        "Hint: the chapter's scan works on whole arrays in about log2(T) rounds (step 1, 2, 4, ...); "
         "a Python loop over the time steps is the sequential recurrence. "
         + ("Call your linear_scan instead of looping over t." if kind != "scan" else
            "Combine a[s:] with a[:-s] for s = 1, 2, 4, ... instead of looping over t."))

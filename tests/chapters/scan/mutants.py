@@ -157,7 +157,8 @@ MUTANTS = {
     "backward: gradient not carried back in time (G = dH)": ("test_mingru_backward_hidden", _edit(
         "mingru_backward", "G = linear_scan(a_next[::-1], dH[::-1])[::-1]", "G = dH")),
     "backward: reverse recurrence with a_t instead of a_{t+1}": ("test_mingru_backward_hidden", _edit(
-        "mingru_backward", "G = linear_scan(a_next[::-1], dH[::-1])[::-1]", "G = linear_scan(a[::-1], dH[::-1])[::-1]")),
+        "mingru_backward", "G = linear_scan(a_next[::-1], dH[::-1])[::-1]",
+        "G = linear_scan(a[::-1], dH[::-1])[::-1]")),
     "backward: scan forwards in time over dH": ("test_mingru_backward_hidden", _edit(
         "mingru_backward", "G = linear_scan(a_next[::-1], dH[::-1])[::-1]", "G = linear_scan(a_next, dH)")),
     "backward: dz uses h_t instead of h_{t-1}": ("test_mingru_backward_hidden", _edit(
