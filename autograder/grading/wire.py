@@ -222,7 +222,7 @@ def _same_kind(a, b) -> bool:
 # NumPy array subclasses of the learner-side package that a test passes to a student's function to observe how it
 # computes (sru's ProductCounter counts matrix products). They cross as plain arrays and are rebuilt there; the class
 # attributes named here (the counters) go over before the call and come back after it. Only these may be rebuilt.
-REGISTERED = {"autograder.cases.sru:ProductCounter": ("products",)}
+REGISTERED = {"autograder.cases.sru:ProductCounter": ("products",), "autograder.cases.scan:CallCounter": ("calls",)}
 
 
 def registered_name(value) -> str | None:

@@ -21,3 +21,25 @@ def test_a_loop_over_time_fails_with_a_message():
     for gid in ("test_linear_scan_visible", "test_linear_scan_hidden"):
         message = str(failures[gid])
         assert "grows like T, not log T" in message and len(message.splitlines()[0]) <= 90, message
+
+
+def test_the_depth_check_works_through_the_grader():
+    """In the grader the student's functions run in another process (autograder.grading.wire): the counting arrays
+    cross as registered types and their counts come back, so a loop over time still fails there."""
+    import nbformat
+
+    from autograder.grading.judge import TrustedNotebook, judge_notebook
+    from autograder.layout import Chapter
+
+    source = nbformat.read(Chapter("scan").source, as_version=4)
+    notebook = nbformat.read(Chapter("scan").release, as_version=4)
+    answers = {**mutants.BASE, "linear_scan": mutants.SEQUENTIAL_SCAN}
+    for cell in notebook.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = answers[gid]
+    assert judge_notebook(notebook, TrustedNotebook.from_source_notebook(source)) == []
+    errors = {c.metadata["nbgrader"]["grade_id"]: [o.get("evalue", "") for o in c.outputs if o.output_type == "error"]
+              for c in notebook.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
+    assert not errors["test_combine_hidden"], errors
+    assert any("grows like T, not log T" in e for e in errors["test_linear_scan_hidden"]), errors
