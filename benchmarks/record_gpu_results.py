@@ -23,7 +23,9 @@ The chapter's predictions (autograder.references.gpu_timing.layer_time) are test
 - the fused kernel's achieved bandwidth against B*h (the model: memory bound once B*h fills the device);
 - torch.backends.cudnn.benchmark off and on for torch.nn.LSTM (expected: no change, ATen picks the cuDNN RNN
   algorithm by fixed rules and does not read the flag);
-- the device's clocks (nvidia-smi) before and after, so that a throttled run can be recognised.
+- the device's clocks (nvidia-smi) before and after, so that a throttled run can be recognised;
+- the scan chapter's Triton kernel of h_t = a_t h_{t-1} + b_t (autograder.book.scan_triton): time per step against
+  its memory bound, 3 numbers per step and column at the measured copy bandwidth (the "scan_kernel" section).
 """
 from __future__ import annotations
 
@@ -157,6 +159,28 @@ def bandwidth(device, dtype, shapes, info):
     return out
 
 
+def scan_kernel(device, dtype, copy_GBps, timer, quick=False):
+    """The scan chapter's Triton kernel: measured time per step against its memory bound, 3 numbers per step and
+    column moved at the measured copy bandwidth (the prediction: within a small factor once N = B h fills the
+    device). On the CPU (the smoke test) the kernel would run under Triton's interpreter only: recorded as skipped."""
+    from autograder.book.scan_triton import linear_scan_triton, memory_bound_seconds
+    if device.type != "cuda":
+        return {"skipped": "the Triton kernel runs on a CUDA device (on the CPU only under TRITON_INTERPRET=1)"}
+    size = torch.tensor([], dtype=dtype).element_size()
+    out = {"copy_GBps": copy_GBps, "bytes_per_number": size, "rows": []}
+    for T in ((64,) if quick else (1024, 8192)):
+        for N in ((256,) if quick else (1024, 16384, 131072)):
+            a = torch.rand(T, N, device=device, dtype=dtype)
+            b = torch.randn(T, N, device=device, dtype=dtype)
+            timing = timer(lambda: linear_scan_triton(a, b))
+            bound = memory_bound_seconds(T, N, copy_GBps * 1e9, size)
+            out["rows"].append(dict(T=T, N=N, median_ms=timing["median"] * 1e3, ns_per_step=timing["median"] / T * 1e9,
+                                    bound_ms=bound * 1e3, bound_ns_per_step=bound / T * 1e9,
+                                    time_over_bound=timing["median"] / bound))
+            print(json.dumps(out["rows"][-1]), flush=True)
+    return out
+
+
 def _tf32(on: bool) -> None:
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = on
 
@@ -282,6 +306,8 @@ def main(argv=None):
     results["predictions"] = predictions(device, dtype, [(T_long, p["B"], h) for h in pred_hidden],
                                          timer_for(device, args.repeats, args.warmup),
                                          copy_GBps=results["bandwidth"].get("copy_GBps"))
+    results["scan_kernel"] = scan_kernel(device, dtype, results["bandwidth"]["copy_GBps"],
+                                         timer_for(device, args.repeats, args.warmup), quick=args.quick)
     info["clocks_after"] = clocks() if device.type == "cuda" else None
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n")

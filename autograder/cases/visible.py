@@ -251,7 +251,40 @@ def char_lm() -> dict:
                       for n, k in settings]}
 
 
-CHAPTERS = {"elman_jordan": elman_jordan, "bptt": bptt, "lstm": lstm, "gru": gru, "sru": sru, "char_lm": char_lm}
+def scan() -> dict:
+    from autograder.cases.scan import EXAMPLE as EX
+    from autograder.references.scan import (
+        combine,
+        count_params,
+        linear_recurrence,
+        log_space_scan,
+        mingru_coefficients,
+        mingru_forward,
+        minlstm_forward,
+    )
+    a, b = _np(combine(*(torch.tensor(EX[k][t]) for t, k in ((0, "a"), (0, "b"), (1, "a"), (1, "b")))))
+    log_b, log_H0 = np.log(np.abs(EX["b"]) + 0.1), np.log(np.abs(EX["H0"]))
+    A, Bv = mingru_coefficients(EX["X"], EX["mingru"])
+    swapped = linear_recurrence(1 - A, A / (1 - A) * Bv, np.array(EX["H0"]))     # z and 1 - z swapped
+    leaves = {k: torch.tensor(v, requires_grad=True) for k, v in EX["mingru"].items()}
+    X, H0_t = torch.tensor(EX["X"], requires_grad=True), torch.tensor(EX["H0"], requires_grad=True)
+    mingru_forward(X, leaves, H0_t).sum().backward()                                  # dL/dH = 1 everywhere
+    return {
+        "combine": {"a": a, "b": b},
+        "H": linear_recurrence(EX["a"], EX["b"], EX["H0"]),
+        "H_zero": linear_recurrence(EX["a"], EX["b"]),
+        "log_b": log_b, "log_H0": log_H0,
+        "log_H": log_space_scan(np.log(EX["a"]), log_b, log_H0),
+        "mingru_H": mingru_forward(EX["X"], EX["mingru"], EX["H0"]),
+        "mingru_H_swapped": swapped,
+        "mingru_grads": {"X": X.grad, "H0": H0_t.grad, **{k: v.grad for k, v in leaves.items()}},
+        "minlstm_H": minlstm_forward(EX["X"], EX["minlstm"], EX["H0"]),
+        "counts": {kind: count_params(kind, 10, 20) for kind in ("mingru", "minlstm", "gru", "lstm")},
+    }
+
+
+CHAPTERS = {"elman_jordan": elman_jordan, "bptt": bptt, "lstm": lstm, "gru": gru, "sru": sru, "scan": scan,
+            "char_lm": char_lm}
 
 
 def _literal(value, indent: int = 0) -> str:

@@ -221,9 +221,8 @@ def _same_kind(a, b) -> bool:
 
 # NumPy array subclasses of the learner-side package that a test passes to a student's function to observe how it
 # computes. They cross as plain arrays and are rebuilt there; the class attributes named here (counters) go over
-# before the call and come back after it. Only these may be rebuilt. None is registered: the SRU exercises, which
-# counted matrix products with one, are now graded by their structure (the recurrence receives no weights).
-REGISTERED: dict[str, tuple[str, ...]] = {}
+# before the call and come back after it. Only these may be rebuilt.
+REGISTERED: dict[str, tuple[str, ...]] = {"autograder.cases.scan:CallCounter": ("calls",)}
 
 
 def registered_name(value) -> str | None:

@@ -1,0 +1,46 @@
+"""The scan chapter's Triton kernel (autograder/book/scan_triton.py) against the sequential reference, on the CPU
+under Triton's interpreter (TRITON_INTERPRET=1 in a fresh process, so no GPU is needed): lengths that are not
+multiples of the time chunk, several chunks, a column count that does not fill the last tile, with and without h_0,
+in float64 (to rounding) and float32 (to float32 precision)."""
+import json
+import os
+import subprocess
+import sys
+
+from autograder.book.scan_triton import memory_bound_seconds
+from autograder.layout import ROOT
+
+_KERNEL_VS_REFERENCE = """
+import json, torch
+from autograder.book.scan_triton import linear_scan_triton
+from autograder.references.scan import linear_recurrence
+errors = {}
+g = torch.Generator().manual_seed(0)
+for dtype in (torch.float64, torch.float32):
+    worst = 0.0
+    for T, B, h in ((1, 1, 1), (5, 2, 3), (70, 3, 7)):
+        a = torch.rand(T, B, h, generator=g, dtype=torch.float64)
+        b = torch.randn(T, B, h, generator=g, dtype=torch.float64)
+        h0 = torch.randn(B, h, generator=g, dtype=torch.float64)
+        for initial in (None, h0):
+            got = linear_scan_triton(a.to(dtype), b.to(dtype), None if initial is None else initial.to(dtype),
+                                     block_t=32, block_n=16)
+            worst = max(worst, (got.double() - linear_recurrence(a, b, initial)).abs().max().item())
+    errors[str(dtype)] = worst
+print(json.dumps(errors))
+"""
+
+
+def test_triton_scan_matches_the_loop_under_the_interpreter():
+    env = dict(os.environ, TRITON_INTERPRET="1")
+    out = subprocess.run([sys.executable, "-c", _KERNEL_VS_REFERENCE], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, f"the kernel check crashed:\n{out.stderr[-3000:]}"
+    errors = json.loads(out.stdout.strip().splitlines()[-1])
+    assert errors["torch.float64"] < 1e-12 and errors["torch.float32"] < 1e-5, errors
+
+
+def test_memory_bound():
+    # 3 numbers of 4 bytes per step and column: T = 8192, N = 4096 at 3.35e12 bytes/s is about 120 microseconds
+    assert abs(memory_bound_seconds(8192, 4096, 3.35e12) - 12 * 8192 * 4096 / 3.35e12) < 1e-15
+    assert memory_bound_seconds(1, 1, 1.0, bytes_per_number=8) == 24
