@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.cases.common import Case, dimensions, initial_state, normal
+from autograder.checks import CheckFailure, check_close
 from autograder.lazy import lazy_import
 from autograder.references.scan import (
     MIN_GATES,
@@ -158,41 +159,38 @@ def count_cases(specs: list[dict]) -> list[Case]:
     return cases
 
 
-class CallCounter(np.ndarray):
-    """An ndarray that counts the NumPy operations (ufuncs and array functions) it, or any array computed from it,
-    takes part in. A sequential loop over T steps takes a number of operations proportional to T; a scan, one
-    proportional to log T."""
-    calls = 0
+class Counted:
+    """A function a test hands to a learner's function, counting its calls. When the notebook is graded the learner's
+    code runs in another process and calls it back over the grader's pipe (autograder/grading/wire.py), so the count
+    is kept in the grader, out of the learner's code's reach: the exercises are graded by their structure (which
+    function they call, how often), not by anything measured in the learner's process."""
 
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        CallCounter.calls += 1
-        plain = tuple(x.view(np.ndarray) if isinstance(x, CallCounter) else x for x in inputs)
-        if "out" in kwargs:
-            kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, CallCounter) else o for o in kwargs["out"])
-        return _counting(getattr(ufunc, method)(*plain, **kwargs))
+    def __init__(self, fn, name: str):
+        self.fn, self.__name__, self.calls = fn, name, 0
 
-    def __array_function__(self, func, types, args, kwargs):
-        CallCounter.calls += 1
-        return _counting(super().__array_function__(func, types, args, kwargs))
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.fn(*args, **kwargs)
 
 
-def _counting(result):
-    if isinstance(result, tuple):
-        return tuple(_counting(r) for r in result)
-    if isinstance(result, list):
-        return [_counting(r) for r in result]
-    if isinstance(result, np.ndarray) and not isinstance(result, CallCounter):
-        return result.view(CallCounter)
-    return result
+def _combine(a1, b1, a2, b2):
+    """The combine, in NumPy (what the tests hand over; the learner's process may have no torch)."""
+    return a2 * a1, a2 * b1 + b2
 
 
-def count_calls(fn, inputs: dict) -> int:
-    """The number of NumPy operations `fn(**inputs)` takes on the array inputs or anything computed from them."""
-    args = {k: _counting(v) if isinstance(v, np.ndarray) else
-            ({kk: _counting(vv) for kk, vv in v.items()} if isinstance(v, dict) else v) for k, v in inputs.items()}
-    CallCounter.calls = 0
-    fn(**args)
-    return CallCounter.calls
+def _scan(a, b, H0=None):
+    """Every state of h_t = a_t h_(t-1) + b_t by the sequential loop, in NumPy (what the tests hand over)."""
+    h = np.zeros_like(b[0]) if H0 is None else np.asarray(H0, dtype=np.float64)
+    H = np.empty_like(b)
+    for t in range(len(b)):
+        h = a[t] * h + b[t]
+        H[t] = h
+    return H
+
+
+def rounds(T: int) -> int:
+    """ceil(log2 T): the rounds of a Hillis-Steele scan over T steps."""
+    return max(T - 1, 0).bit_length()
 
 
 def _depth_inputs(kind: str, T: int) -> dict:
@@ -208,22 +206,48 @@ def _depth_inputs(kind: str, T: int) -> dict:
     return {"X": X, "params": min_params(rng, kind.replace("_forward", ""), d_in, h), "H0": H0}
 
 
-SHORT, LONG = 16, 256
+def check_rounds(linear_scan, lengths=(16, 100)) -> None:
+    """The learner's linear_scan, handed a counting `combine`, must call it in rounds over whole arrays: at least
+    once, and at most 2 ceil(log2 T) + 1 times (Hillis-Steele takes ceil(log2 T) rounds, Blelloch's two sweeps about
+    twice that); a loop over the time steps calls it T - 1 times, or not at all."""
+    rng = np.random.default_rng(11)
+    for T in lengths:
+        a, b = _gates(rng, T, 2, 3)
+        combine = Counted(_combine, "combine")
+        H = linear_scan(a, b, None, combine=combine)
+        most = 2 * rounds(T) + 1
+        if combine.calls == 0:
+            raise CheckFailure(
+                f"linear_scan never called the combine it was given (T = {T}).\nCombine the maps with the function "
+                "passed as `combine` (the tests hand over their own and count the rounds), in rounds over whole "
+                "arrays: step 1, 2, 4, ...")
+        if combine.calls > most:
+            raise CheckFailure(
+                f"linear_scan called combine {combine.calls} times for T = {T}: that is a loop over time.\nA scan "
+                f"combines whole arrays in ceil(log2 T) = {rounds(T)} rounds (Blelloch's two sweeps: about twice "
+                f"that, at most {most} calls here): combine a[s:] with a[:-s] for s = 1, 2, 4, ..., not step by step.")
+        check_close(H, _scan(a, b), "H (with the combine the test hands over)", time_axis=0,
+                    context=f"T = {T}, B = 2, h = 3, H0 = None")
 
 
-def check_log_depth(fn, kind: str = "scan") -> None:
-    """Fail, with a message that teaches, when `fn` (the learner's linear_scan, mingru_forward, mingru_backward or
-    minlstm_forward) runs a loop over the time steps: the number of NumPy operations it takes may grow like
-    log T (the rounds of a scan), not like T. kind: 'scan', 'mingru_forward', 'mingru_backward', 'minlstm_forward'."""
-    counts = {T: count_calls(fn, _depth_inputs(kind, T)) for T in (SHORT, LONG)}
-    # log2(256) / log2(16) = 2: a scan's count at most doubles (plus a constant); a loop's grows 16-fold.
-    if counts[LONG] <= 3 * counts[SHORT] + 20:
+# How often each layer function may call the scan it is given: once for the states (the backward pass: once more,
+# in reverse, for the gradients).
+SCAN_CALLS = {"mingru_forward": (1, 1), "minlstm_forward": (1, 1), "mingru_backward": (2, 2)}
+
+
+def check_uses_scan(fn, kind: str) -> None:
+    """The learner's minGRU/minLSTM function, handed a counting `scan`, must compute its recurrences with it: a loop
+    over time calls it never (or once per step)."""
+    T = 16
+    scan = Counted(_scan, "scan")
+    fn(**_depth_inputs(kind, T), scan=scan)
+    least, most = SCAN_CALLS[kind]
+    if least <= scan.calls <= most:
         return
-    name = fn.__name__ if hasattr(fn, "__name__") else kind
-    raise AssertionError(
-        f"{name} grows like T, not log T ({counts[SHORT]} ops for T={SHORT}, {counts[LONG]} for T={LONG}).\n"
-        f"It took {counts[SHORT]} NumPy operations for T = {SHORT} steps and {counts[LONG]} for T = {LONG}.\n"
-        "Hint: the chapter's scan works on whole arrays in about log2(T) rounds (step 1, 2, 4, ...); "
-        "a Python loop over the time steps is the sequential recurrence. "
-        + ("Call your linear_scan instead of looping over t." if kind != "scan" else
-           "Combine a[s:] with a[:-s] for s = 1, 2, 4, ... instead of looping over t."))
+    what = ("the states H, and once more, backwards in time, the gradients G" if kind == "mingru_backward" else
+            "every state at once")
+    expected = f"{least} time{'s' if least > 1 else ''}"
+    raise CheckFailure(
+        f"{kind} called the scan it was given {scan.calls} time{'' if scan.calls == 1 else 's'} for T = {T}, not "
+        f"{expected}.\nCompute {what} with the function passed as `scan` (the tests hand over their own and count "
+        "the calls): a loop over the time steps is the sequential recurrence the scan replaces.")

@@ -221,8 +221,11 @@ def _same_kind(a, b) -> bool:
 
 # NumPy array subclasses of the learner-side package that a test passes to a student's function to observe how it
 # computes. They cross as plain arrays and are rebuilt there; the class attributes named here (counters) go over
-# before the call and come back after it. Only these may be rebuilt.
-REGISTERED: dict[str, tuple[str, ...]] = {"autograder.cases.scan:CallCounter": ("calls",)}
+# before the call and come back after it. Only these may be rebuilt. None is registered: what a count taken in the
+# student's process says, the student can change. The SRU exercises are graded by their structure (the recurrence
+# receives no weights); the scan exercises by the calls a student's function makes to the functions the tests hand
+# over (autograder.cases.scan.Counted), counted in the grader.
+REGISTERED: dict[str, tuple[str, ...]] = {}
 
 
 def registered_name(value) -> str | None:

@@ -7,7 +7,7 @@ def combine(a1, b1, a2, b2):
 
 # A correct Hillis-Steele scan whose lines the mutants edit one at a time.
 _SCAN = '''
-def linear_scan(a, b, H0=None):
+def linear_scan(a, b, H0=None, combine=combine):
     T = a.shape[0]
     if H0 is not None:
         b = np.concatenate([(a[0] * H0 + b[0])[None], b[1:]])
@@ -31,22 +31,22 @@ def log_linear_scan(log_a, log_b, log_H0=None):
 '''
 
 _MINGRU = '''
-def mingru_forward(X, params, H0=None):
+def mingru_forward(X, params, H0=None, scan=linear_scan):
     z = sigmoid(X @ params["W_xz"] + params["b_z"])
     n = X @ params["W_xn"] + params["b_n"]
-    return linear_scan(1 - z, z * n, H0)
+    return scan(1 - z, z * n, H0)
 '''
 
 _BACKWARD = '''
-def mingru_backward(X, params, H0, dH):
+def mingru_backward(X, params, H0, dH, scan=linear_scan):
     T, B, d_in = X.shape
     z = sigmoid(X @ params["W_xz"] + params["b_z"])
     n = X @ params["W_xn"] + params["b_n"]
     a = 1 - z
-    H = linear_scan(a, z * n, H0)
+    H = scan(a, z * n, H0)
     H_prev = np.concatenate([H0[None], H[:-1]])
     a_next = np.concatenate([a[1:], np.zeros_like(a[:1])])
-    G = linear_scan(a_next[::-1], dH[::-1])[::-1]
+    G = scan(a_next[::-1], dH[::-1])[::-1]
     dn = G * z
     du = G * (n - H_prev) * z * (1 - z)
     rows_X = X.reshape(T * B, d_in)
@@ -56,11 +56,11 @@ def mingru_backward(X, params, H0, dH):
 '''
 
 _MINLSTM = '''
-def minlstm_forward(X, params, H0=None):
+def minlstm_forward(X, params, H0=None, scan=linear_scan):
     f = sigmoid(X @ params["W_xf"] + params["b_f"])
     i = sigmoid(X @ params["W_xi"] + params["b_i"])
     n = X @ params["W_xn"] + params["b_n"]
-    return linear_scan(f / (f + i), i / (f + i) * n, H0)
+    return scan(f / (f + i), i / (f + i) * n, H0)
 '''
 
 _COUNT = '''
@@ -75,12 +75,25 @@ BASE = {"combine": _COMBINE, "linear_scan": _SCAN, "log_linear_scan": _LOG_SCAN,
 
 # The sequential loop: correct values, T steps deep (the chapter's point is that it need not be).
 SEQUENTIAL_SCAN = '''
-def linear_scan(a, b, H0=None):
+def linear_scan(a, b, H0=None, combine=combine):
     h = np.zeros_like(b[0]) if H0 is None else H0
     H = []
     for t in range(a.shape[0]):
         h = a[t] * h + b[t]
         H.append(h)
+    return np.stack(H)
+'''
+
+# The same loop through combine: one call per step, T - 1 in all (a scan takes about log2 T rounds).
+STEPWISE_SCAN = '''
+def linear_scan(a, b, H0=None, combine=combine):
+    if H0 is not None:
+        b = np.concatenate([(a[0] * H0 + b[0])[None], b[1:]])
+    A, H = [a[0]], [b[0]]
+    for t in range(1, a.shape[0]):
+        new_a, new_b = combine(A[-1], H[-1], a[t], b[t])
+        A.append(new_a)
+        H.append(new_b)
     return np.stack(H)
 '''
 
@@ -101,6 +114,7 @@ MUTANTS = {
     # linear_scan
     "scan: a sequential loop over t (right values, T rounds deep)": ("test_linear_scan_hidden",
                                                                      {"linear_scan": SEQUENTIAL_SCAN}),
+    "scan: combine called once per step (T - 1 calls)": ("test_linear_scan_hidden", {"linear_scan": STEPWISE_SCAN}),
     "scan: only powers of two (rounds stop while 2 * step <= T)": ("test_linear_scan_hidden", _edit(
         "linear_scan", "while step < T:", "while 2 * step <= T:")),
     "scan: rounds of log2(T) rounded down": ("test_linear_scan_hidden", _edit(
@@ -141,26 +155,28 @@ MUTANTS = {
         "a_star = np.cumsum(log_a, axis=0) - log_a")),
     # mingru_forward
     "mingru: z and 1 - z swapped": ("test_mingru_forward_hidden", _edit(
-        "mingru_forward", "linear_scan(1 - z, z * n, H0)", "linear_scan(z, (1 - z) * n, H0)")),
+        "mingru_forward", "scan(1 - z, z * n, H0)", "scan(z, (1 - z) * n, H0)")),
     "mingru: candidate not gated (b_t = n_t)": ("test_mingru_forward_hidden", _edit(
-        "mingru_forward", "linear_scan(1 - z, z * n, H0)", "linear_scan(1 - z, n, H0)")),
+        "mingru_forward", "scan(1 - z, z * n, H0)", "scan(1 - z, n, H0)")),
     "mingru: tanh on the candidate (the GRU's)": ("test_mingru_forward_hidden", _edit(
         "mingru_forward", 'n = X @ params["W_xn"] + params["b_n"]', 'n = np.tanh(X @ params["W_xn"] + params["b_n"])')),
     "mingru: ignores a given H0": ("test_mingru_forward_hidden", _edit(
         "mingru_forward", "z * n, H0)", "z * n)")),
     "mingru: a loop over the time steps": ("test_mingru_forward_hidden", _edit(
-        "mingru_forward", "    return linear_scan(1 - z, z * n, H0)\n",
+        "mingru_forward", "    return scan(1 - z, z * n, H0)\n",
         "    h, H = (np.zeros_like(z[0]) if H0 is None else H0), []\n"
         "    for t in range(X.shape[0]):\n        h = (1 - z[t]) * h + z[t] * n[t]\n        H.append(h)\n"
         "    return np.stack(H)\n")),
+    "mingru: the global linear_scan, not the scan it is given": ("test_mingru_forward_hidden", _edit(
+        "mingru_forward", "    return scan(1 - z", "    return linear_scan(1 - z")),
     # mingru_backward
     "backward: gradient not carried back in time (G = dH)": ("test_mingru_backward_hidden", _edit(
-        "mingru_backward", "G = linear_scan(a_next[::-1], dH[::-1])[::-1]", "G = dH")),
+        "mingru_backward", "G = scan(a_next[::-1], dH[::-1])[::-1]", "G = dH")),
     "backward: reverse recurrence with a_t instead of a_{t+1}": ("test_mingru_backward_hidden", _edit(
-        "mingru_backward", "G = linear_scan(a_next[::-1], dH[::-1])[::-1]",
-        "G = linear_scan(a[::-1], dH[::-1])[::-1]")),
+        "mingru_backward", "G = scan(a_next[::-1], dH[::-1])[::-1]",
+        "G = scan(a[::-1], dH[::-1])[::-1]")),
     "backward: scan forwards in time over dH": ("test_mingru_backward_hidden", _edit(
-        "mingru_backward", "G = linear_scan(a_next[::-1], dH[::-1])[::-1]", "G = linear_scan(a_next, dH)")),
+        "mingru_backward", "G = scan(a_next[::-1], dH[::-1])[::-1]", "G = scan(a_next, dH)")),
     "backward: dz uses h_t instead of h_{t-1}": ("test_mingru_backward_hidden", _edit(
         "mingru_backward", "(n - H_prev)", "(n - H)")),
     "backward: sigmoid derivative missing": ("test_mingru_backward_hidden", _edit(
@@ -173,12 +189,12 @@ MUTANTS = {
         "mingru_backward", '"X": du @ params["W_xz"].T + dn @ params["W_xn"].T', '"X": du @ params["W_xz"].T')),
     # minlstm_forward
     "minlstm: gates not normalised": ("test_minlstm_forward_hidden", _edit(
-        "minlstm_forward", "linear_scan(f / (f + i), i / (f + i) * n, H0)", "linear_scan(f, i * n, H0)")),
+        "minlstm_forward", "scan(f / (f + i), i / (f + i) * n, H0)", "scan(f, i * n, H0)")),
     "minlstm: f' and i' swapped": ("test_minlstm_forward_hidden", _edit(
-        "minlstm_forward", "linear_scan(f / (f + i), i / (f + i) * n, H0)",
-        "linear_scan(i / (f + i), f / (f + i) * n, H0)")),
+        "minlstm_forward", "scan(f / (f + i), i / (f + i) * n, H0)",
+        "scan(i / (f + i), f / (f + i) * n, H0)")),
     "minlstm: coupled gate 1 - f instead of i'": ("test_minlstm_forward_hidden", _edit(
-        "minlstm_forward", "linear_scan(f / (f + i), i / (f + i) * n, H0)", "linear_scan(f, (1 - f) * n, H0)")),
+        "minlstm_forward", "scan(f / (f + i), i / (f + i) * n, H0)", "scan(f, (1 - f) * n, H0)")),
     "minlstm: ignores a given H0": ("test_minlstm_forward_hidden", _edit(
         "minlstm_forward", "* n, H0)", "* n)")),
     # count_params
@@ -195,12 +211,16 @@ MUTANTS = {
 # Mistakes the VISIBLE tests must catch too, with a phrase the message must contain.
 VISIBLE = {
     "combine: maps applied in the wrong order": ("test_combine_visible", "applied in the wrong order"),
-    "scan: a sequential loop over t (right values, T rounds deep)": ("test_linear_scan_visible", "not log T"),
+    "scan: a sequential loop over t (right values, T rounds deep)": ("test_linear_scan_visible",
+                                                                     "never called the combine it was given"),
+    "scan: combine called once per step (T - 1 calls)": ("test_linear_scan_visible", "that is a loop over time"),
     "scan: only powers of two (rounds stop while 2 * step <= T)": ("test_linear_scan_visible",
                                                                   "wrong from time step 4 on"),
     "scan: ignores a given H0": ("test_linear_scan_visible", "a given H0 enters through the first step"),
     "mingru: z and 1 - z swapped": ("test_mingru_forward_visible", "z weighs the candidate"),
-    "mingru: a loop over the time steps": ("test_mingru_forward_visible", "Call your linear_scan"),
+    "mingru: a loop over the time steps": ("test_mingru_forward_visible", "called the scan it was given 0 times"),
+    "mingru: the global linear_scan, not the scan it is given": ("test_mingru_forward_visible",
+                                                                 "with the function passed as `scan`"),
     "backward: gradient not carried back in time (G = dH)": ("test_mingru_backward_visible",
                                                              "what flows back from step"),
 }
