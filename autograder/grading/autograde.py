@@ -69,7 +69,16 @@ from nbgrader.utils import parse_utc
 from sqlalchemy.exc import OperationalError
 from traitlets.config import Config
 
-from autograder.grading import cluster, gradebook_db, judge, missing_steps, nbgrader_speedups, policy, sandbox
+from autograder.grading import (
+    cluster,
+    gradebook_db,
+    judge,
+    missing_steps,
+    nbgrader_speedups,
+    policy,
+    sandbox,
+    wire,
+)
 from autograder.grading.release import nbgrader
 from autograder.grading.results import CellResult, StudentResult, error_reason
 from autograder.layout import ROOT
@@ -250,7 +259,12 @@ def read_submission(course: Path, student: str, chapter: str, max_bytes: int = M
         why = "a symbolic link (not followed)" if err.errno == errno.ELOOP else (err.strerror or str(err))
         return None, f"invalid submission: {chapter}.ipynb could not be opened as a regular file: {why}"
     try:
-        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+        # A byte-order mark (some editors write one) is not the student's error; nor is a lone surrogate escaped
+        # in the JSON (it could never be written back as UTF-8): it becomes U+FFFD.
+        nb = nbformat.reads(wire.scrub_text(raw.decode("utf-8-sig")), as_version=4)
+        text = nbformat.writes(nb)
+        if not text.isascii() and wire.scrub_text(text) != text:
+            nb = nbformat.reads(wire.scrub_text(text), as_version=4)
         nbformat.validate(nb)
     except Exception as err:  # not JSON, not a notebook, an nbformat nobody reads
         return None, f"invalid notebook ({type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''})"
