@@ -287,8 +287,8 @@ def read_timestamp(course: Path, student: str, chapter: str, name: str = "timest
 
 def clean_metadata(nb, grade_ids: set[str]) -> list[str]:
     """Repair nbgrader metadata a student's editor (or a student) broke, so that nbgrader's preprocessors can run:
-    metadata that is not a mapping, a pasted copy of a test cell (a grade_id seen before), grade metadata without
-    a grade_id or on a cell the source does not have. Returns a note per repair."""
+    metadata that is not a mapping, a pasted copy of a test cell (a grade_id seen before), nbgrader metadata without
+    a grade_id or naming a cell the source does not have. Returns a note per repair."""
     notes, seen = [], set()
     for index, cell in enumerate(nb.cells):
         meta = cell.get("metadata", {})
@@ -306,7 +306,7 @@ def clean_metadata(nb, grade_ids: set[str]) -> list[str]:
         elif gid in seen:
             del meta["nbgrader"]
             notes.append(f"cell {index}: a pasted copy of {gid} was ignored (the original cell was graded)")
-        elif nbg.get("grade") and gid not in grade_ids:      # a test the source does not have: never scored
+        elif gid not in grade_ids:      # a test or an answer the source does not have: never scored
             del meta["nbgrader"]
             notes.append(f"cell {index}: nbgrader metadata naming {gid[:60]!r}, which the source does not have, "
                          "was ignored")
@@ -359,13 +359,13 @@ def sanitize(job: Job, course: Path, db_url: str, timeout: int, rules: policy.Ru
         return
     expected = with_gradebook(db_url, lambda gb: sorted(
         [c.name for c in gb.find_notebook(job.chapter, job.chapter).grade_cells]))
-    job.notes += clean_metadata(nb, set(expected) | (source_ids or set()))
+    original = _locked_sources(course, job.chapter)
+    job.notes += clean_metadata(nb, set(expected) | (source_ids or set()) | set(original))
     present = _grade_cells_in(nb)
     missing = [g for g in expected if g not in present or not present[g].metadata.get("nbgrader", {}).get("grade")]
     if missing:
         job.notes.append("test cells deleted or stripped of their metadata (restored from the source and graded): "
                          + ", ".join(missing))
-    original = _locked_sources(course, job.chapter)
     if original:
         edited = [g for g, c in present.items() if g in original and c.source.strip() != original[g].strip()]
         if edited:

@@ -139,20 +139,42 @@ class HideHiddenTests(NbGraderPreprocessor):
         return cell, resources
 
 
+_UNSAFE_ID = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def _instructor_markdown(info: dict) -> dict[str, str]:
+    """{grade_id: source} of the source notebook's locked markdown cells, from the gradebook (empty when it
+    cannot be read: then every markdown cell is shown as text)."""
+    from nbgrader.api import Gradebook
+    try:
+        with Gradebook(info["db_url"]) as gb:
+            record = gb.find_notebook(info["notebook"], info["assignment"])
+            return {c.name: c.source for c in record.source_cells if c.cell_type == "markdown" and c.locked}
+    except Exception:  # noqa: BLE001 (no gradebook, no record: nothing is trusted as markup)
+        return {}
+
+
 class FeedbackForStudents(NbGraderPreprocessor):
     """Names, paths, escaping and the page's head (see the module's docstring). Runs after nbconvert's
     CSSHTMLHeaderPreprocessor."""
 
     def preprocess(self, nb, resources):
         resources.setdefault("course_feedback", {})["head"] = page_head()
+        self._instructors = _instructor_markdown(resources.get("nbgrader", {}))
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         meta = cell.metadata.get("nbgrader", {})
+        if isinstance(meta, dict) and isinstance(meta.get("grade_id"), str):
+            # nbgrader's template writes grade_ids into attributes unescaped; a student may have chosen one.
+            meta["grade_id"] = _UNSAFE_ID.sub("_", meta["grade_id"])[:100]
         if meta.get("grade") or meta.get("task"):
             cell.metadata["course_feedback"] = {"title": cell_title(meta.get("grade_id", ""))}
-        if cell.cell_type == "markdown" and (meta.get("solution") or meta.get("task")):
-            cell.source = html.escape(cell.source, quote=False)        # a student's answer is text, not markup
+        # Markdown is rendered as markup only where it is the instructor's own text (a locked cell of the source,
+        # unchanged); a student's answer, a cell they added and the grader's notes (which quote what students
+        # chose: cell ids, file names) are text.
+        if cell.cell_type == "markdown" and self._instructors.get(meta.get("grade_id")) != cell.source:
+            cell.source = html.escape(cell.source, quote=False)
         for out in cell.get("outputs", []):
             self._clean_output(out)
         return cell, resources

@@ -37,6 +37,21 @@ np.linalg.inv(np.zeros((2, 2)))               # an error raised inside numpy: it
 '''
 
 
+SCRIPT_MD = "<script>alert('markdown')</script>\n\n<img src=x onerror=\"alert('img')\">"
+SCRIPT_ID = "<script>alert('id')</script>"
+
+
+def scripty_cells():
+    """A markdown cell the student added, a copy of a test cell under an id the source lacks (the grader's notes
+    quote it) and an answer cell whose grade_id is markup (nbgrader's template writes grade_ids unescaped)."""
+    return [nbformat.v4.new_markdown_cell(SCRIPT_MD),
+            nbformat.v4.new_code_cell("x = 1", metadata={"nbgrader": {
+                "grade": True, "grade_id": SCRIPT_ID, "locked": True, "points": 1, "solution": False}}),
+            nbformat.v4.new_markdown_cell("my answer", metadata={"nbgrader": {
+                "grade": False, "grade_id": '"><img src=x onerror=alert(2)>', "locked": False, "solution": True,
+                "task": False}})]
+
+
 @pytest.fixture(scope="module")
 def feedback_pages(tmp_path_factory) -> dict[str, str]:
     """Grade three students of chapter 1 with the course's command; their feedback pages' HTML by student."""
@@ -45,10 +60,14 @@ def feedback_pages(tmp_path_factory) -> dict[str, str]:
     samples = {"correct": Sample("right"),
                "shouty": Sample("prints and displays markup", cells={"elman_step": SHOUTY_STEP}),
                "wrong": Sample("forgets the recurrent term", cells={"elman_step": WRONG_STEP})}
+    samples["scripty"] = Sample("adds markup of its own: a markdown cell, cell ids the grader's notes quote")
     course_folder.add_students(course, sorted(samples))
     for student, sample in samples.items():
         path = out / f"{student}.ipynb"
-        nbformat.write(sample_notebook(CHAPTER, sample), path)
+        nb = sample_notebook(CHAPTER, sample)
+        if student == "scripty":
+            nb.cells[1:1] = scripty_cells()
+        nbformat.write(nb, path)
         course_folder.submit(course, student, CHAPTER, path)
     grade(course, [CHAPTER], workers=2, timeout=30, log=lambda *a: None, report=False)
     pages = {student: (course / "feedback" / student / CHAPTER / f"{CHAPTER}.html") for student in samples}
@@ -160,3 +179,17 @@ def test_math_typesets_offline_in_a_browser(feedback_pages, tmp_path):
     assert state is not None, "MathJax did not start in the feedback page"
     assert state["version"].startswith("3.") and state["typeset"] > 0 and not state["errors"], state
     assert not requests, f"the feedback page made network requests: {requests}"
+
+
+def test_students_markup_is_text(feedback_pages):
+    """Issue 25: a markdown cell the student added, and notes quoting a cell id the student chose, are shown as
+    text; nothing of them runs. The instructor's own markdown still renders."""
+    page = feedback_pages["scripty"]
+    body = page.split("</head>", 1)[1]
+    assert "<script" not in body.lower(), "a script tag reached the page's body"
+    assert not re.search(r"<img[^>]*onerror", body), "an <img onerror> reached the page as markup"
+    shown = html.unescape(re.sub(r"<[^>]+>", "", body))
+    assert "<script>alert('markdown')</script>" in shown, "the student's markdown is not shown as text"
+    assert "Grader's notes" in shown and "alert('id')" in shown, "the note quoting the cell id is missing"
+    assert "<h1" in feedback_pages["correct"] or "<h2" in feedback_pages["correct"], (
+        "the instructor's markdown no longer renders")
