@@ -57,9 +57,12 @@ from autograder.grading import feedback  # noqa: E402
 # and its style inline (works offline; the page alone is handed back).
 c.GenerateFeedback.preprocessors = [GetGrades, feedback.HideHiddenTests, CSSHTMLHeaderPreprocessor,
                                     feedback.FeedbackForStudents]
-c.HTMLExporter.template_name = feedback.TEMPLATE_NAME          # nbgrader's feedback page, with the course's head
-c.HTMLExporter.template_file = feedback.TEMPLATE_FILE
-c.HTMLExporter.extra_template_basedirs = feedback.template_dirs()
+# The page's template is set for the feedback step's own exporter only: the formgrader renders submissions with
+# nbgrader's HTMLExporter and its formgrade template.
+c.GenerateFeedback.exporter_class = feedback.CourseFeedbackExporter
+c.CourseFeedbackExporter.template_name = feedback.TEMPLATE_NAME      # nbgrader's feedback page, the course's head
+c.CourseFeedbackExporter.template_file = feedback.TEMPLATE_FILE
+c.CourseFeedbackExporter.extra_template_basedirs = feedback.template_dirs()
 
 # The exchange: release_assignment -> (students) fetch_assignment, submit -> collect. By default a folder in the course
 # root, enough when instructor and students share one machine (nbgrader's release_assignment creates it, mode 0777;

@@ -23,6 +23,7 @@ import sysconfig
 from functools import cache
 from pathlib import Path
 
+from nbconvert.exporters import HTMLExporter
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
@@ -31,7 +32,7 @@ from autograder.layout import ROOT
 
 PLACEHOLDER = "# (hidden tests: their source is not shown; the result and the message below are)"
 
-# nbconvert's template settings for the feedback page (nbgrader_config.py sets them on HTMLExporter).
+# nbconvert's template settings for the feedback page (nbgrader_config.py sets them on CourseFeedbackExporter).
 TEMPLATE_NAME = "course_feedback"
 TEMPLATE_FILE = "feedback_page.html.j2"   # not index.html.j2: it extends nbgrader's, found next on the path
 
@@ -124,6 +125,12 @@ def _as_text(data: dict) -> str:
         return data["text/plain"]
     return next((value for key, value in data.items() if key.startswith("text/") or key.endswith(("json", "xml"))),
                 "(an output that is not shown in feedback)")
+
+
+class CourseFeedbackExporter(HTMLExporter):
+    """nbconvert's HTML exporter under a name of its own, so that the course's feedback template is configured for
+    `GenerateFeedback` alone (`c.CourseFeedbackExporter...` in nbgrader_config.py). Set on `HTMLExporter`, it was
+    also the formgrader's template, and every submission view failed with HTTP 500."""
 
 
 class HideHiddenTests(NbGraderPreprocessor):
