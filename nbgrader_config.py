@@ -81,6 +81,9 @@ if not os.path.isdir(c.Exchange.root):
     except OSError:
         pass  # not ours to create (a shared exchange): nbgrader says so when it is used
 
+# collect copies what students submitted, never what a symbolic link among it points to (a link to solutions/).
+c.ExchangeFactory.collect = "autograder.grading.exchange_collect.CollectWithoutLinks"
+
 # zip_collect: Canvas's and Moodle's archives out of the box (autograder/grading/lms/); one LMS only:
 # --collector=autograder.grading.lms.canvas_collector.CanvasCollector (or moodle_collector.MoodleCollector).
 c.ZipCollectApp.collector_plugin = "autograder.grading.lms.any_collector.AnyLmsCollector"
