@@ -36,16 +36,30 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties,
     CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
     IgnorePattern,
     LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
     SaveAutoGrades,
 )
 
-from autograder.grading.preprocessors import TrustedExecute  # noqa: E402
+from autograder.grading import course_lock  # noqa: E402
+from autograder.grading.preprocessors import ApplyRules, CleanSubmission, TrustedExecute  # noqa: E402
+from autograder.grading.reading import SubmissionExporter  # noqa: E402
 
 c.TrustedExecute.timeout = 30
 c.Autograde.autograde_preprocessors = [TrustedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+# ...and reads and sanitizes as `course.py grade` does (autograder/grading/reading.py, sanitizing.py, policy.py):
+# regular files only (a submitted symlink is not followed), a BOM accepted, broken metadata repaired with a note,
+# deleted test cells restored, the NumPy-only rule applied; under the one lock every grading route takes.
+c.Autograde.exporter_class = SubmissionExporter
+c.Autograde.sanitize_preprocessors = [CleanSubmission, ClearOutput, DeduplicateIds, OverwriteKernelspec,
+                                      OverwriteCells, CheckCellMetadata, ApplyRules]
+c.OverwriteCells.add_missing_cells = True
+c.Autograde.pre_convert_hook, c.Autograde.post_convert_hook = course_lock.nbgrader_hooks(c.CourseDirectory.root)
 
 # Feedback shows students what failed and why, not the hidden tests' source (autograder/grading/feedback.py).
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402

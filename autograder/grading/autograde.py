@@ -37,15 +37,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import errno
-import fcntl
 import functools
 import hashlib
 import json
 import os
 import re
 import sqlite3
-import stat
 import sys
 import time
 import uuid
@@ -53,7 +50,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_markdown_cell, new_output
+from nbformat.v4 import new_markdown_cell
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import (
     AssignLatePenalties,
@@ -77,23 +74,22 @@ from autograder.grading import (
     nbgrader_speedups,
     policy,
     sandbox,
-    wire,
+    sanitizing,
 )
+from autograder.grading.course_lock import LOCK_FILE, course_lock
+from autograder.grading.reading import read_submission, read_timestamp
 from autograder.grading.release import nbgrader
 from autograder.grading.results import CellResult, StudentResult, error_reason
 from autograder.layout import ROOT
 
 WORK_DIRS = ("submitted", "autograded", "feedback", "grading")
 # Not hashed: nbgrader's and our outputs, and what is regenerated or too big to matter.
-LOCK_FILE = ".grading.lock"
 UNHASHED = {*WORK_DIRS, "gradebook.db", LOCK_FILE, ".venv", ".git", "_build", "__pycache__", ".pytest_cache",
             ".nbgrader.log", ".ipynb_checkpoints"}
 UNHASHED |= {"exchange", "downloaded"}      # students submit and LMS archives arrive while grading runs
 
 NOT_GRADED = "not graded"
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
-MAX_NOTEBOOK_BYTES = 8 * 2**20
-MAX_CELLS = 400
 
 
 class NotGraded(Exception):
@@ -106,40 +102,6 @@ def unsafe_id_reason(student: str) -> str | None:
     shown = student if len(student) <= 40 else student[:40] + f"... ({len(student)} characters)"
     return (f"student id {shown!r} is not a safe file name (letters, digits and ._@+- only, at most 64 "
             "characters): rename the folder in submitted/ and grade again")
-
-
-def read_regular(base: Path, parts: list[str], limit: int) -> bytes:
-    """The bytes of base/parts[0]/.../parts[-1], following no symlink on the way and accepting only a regular
-    file of at most `limit` bytes (OSError otherwise: ELOOP for a symlink, EFBIG for a big file)."""
-    fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            flags = os.O_RDONLY | os.O_NOFOLLOW | (os.O_NONBLOCK if last else os.O_DIRECTORY)
-            try:
-                new = os.open(part, flags, dir_fd=fd)
-            except OSError as err:
-                if err.errno in (errno.ELOOP, errno.ENOTDIR) and stat.S_ISLNK(os.lstat(part, dir_fd=fd).st_mode):
-                    raise OSError(errno.ELOOP, f"{part} is a symbolic link") from None
-                raise
-            os.close(fd)
-            fd = new
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(f"{'/'.join(parts)} is not a regular file")
-        if info.st_size > limit:
-            raise OSError(f"the file is {info.st_size / 2**20:.1f} MiB, over the {limit / 2**20:.0f} MiB budget")
-        chunks, size = [], 0
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                raise OSError(f"the file is over the {limit / 2**20:.0f} MiB budget")
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
 
 
 @dataclass
@@ -250,71 +212,6 @@ def _grade_cells_in(nb) -> dict[str, dict]:
             if c.metadata.get("nbgrader", {}).get("grade_id")}
 
 
-def read_submission(course: Path, student: str, chapter: str, max_bytes: int = MAX_NOTEBOOK_BYTES,
-                    max_cells: int = MAX_CELLS):
-    """The notebook, or the reason it cannot be graded (a symlink, not a file, over budget, not a notebook)."""
-    try:
-        raw = read_regular(course / "submitted", [student, chapter, f"{chapter}.ipynb"], max_bytes)
-    except OSError as err:
-        why = "a symbolic link (not followed)" if err.errno == errno.ELOOP else (err.strerror or str(err))
-        return None, f"invalid submission: {chapter}.ipynb could not be opened as a regular file: {why}"
-    try:
-        # A byte-order mark (some editors write one) is not the student's error; nor is a lone surrogate escaped
-        # in the JSON (it could never be written back as UTF-8): it becomes U+FFFD.
-        nb = nbformat.reads(wire.scrub_text(raw.decode("utf-8-sig")), as_version=4)
-        text = nbformat.writes(nb)
-        if not text.isascii() and wire.scrub_text(text) != text:
-            nb = nbformat.reads(wire.scrub_text(text), as_version=4)
-        nbformat.validate(nb)
-    except Exception as err:  # not JSON, not a notebook, an nbformat nobody reads
-        return None, f"invalid notebook ({type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''})"
-    if len(nb.cells) > max_cells:
-        return None, f"over budget: the notebook has {len(nb.cells)} cells (at most {max_cells})"
-    return nb, None
-
-
-def read_timestamp(course: Path, student: str, chapter: str, name: str = "timestamp.txt"
-                   ) -> tuple[bytes | None, str | None]:
-    """The bytes of the small file `name` beside the submission (timestamp.txt, submission_secret.txt), or a note
-    why it was ignored (a symlink, not a regular file, too big)."""
-    try:
-        return read_regular(course / "submitted", [student, chapter, name], 4096), None
-    except FileNotFoundError:
-        return None, None
-    except OSError as err:
-        return None, f"{name} ignored: not a regular file of at most 4 KiB ({err.strerror or err})"
-
-
-def clean_metadata(nb, grade_ids: set[str]) -> list[str]:
-    """Repair nbgrader metadata a student's editor (or a student) broke, so that nbgrader's preprocessors can run:
-    metadata that is not a mapping, a pasted copy of a test cell (a grade_id seen before), nbgrader metadata without
-    a grade_id or naming a cell the source does not have. Returns a note per repair."""
-    notes, seen = [], set()
-    for index, cell in enumerate(nb.cells):
-        meta = cell.get("metadata", {})
-        if not isinstance(meta, dict):
-            cell["metadata"] = {}
-            notes.append(f"cell {index}: its metadata was not a mapping and was dropped")
-            continue
-        if "nbgrader" not in meta:
-            continue
-        nbg = meta["nbgrader"]
-        gid = nbg.get("grade_id") if isinstance(nbg, dict) else None
-        if not isinstance(nbg, dict) or not isinstance(gid, str):
-            del meta["nbgrader"]
-            notes.append(f"cell {index}: malformed nbgrader metadata ignored")
-        elif gid in seen:
-            del meta["nbgrader"]
-            notes.append(f"cell {index}: a pasted copy of {gid} was ignored (the original cell was graded)")
-        elif gid not in grade_ids:      # a test or an answer the source does not have: never scored
-            del meta["nbgrader"]
-            notes.append(f"cell {index}: nbgrader metadata naming {gid[:60]!r}, which the source does not have, "
-                         "was ignored")
-        else:
-            seen.add(gid)
-    return notes
-
-
 @dataclass
 class Job:
     student: str
@@ -360,16 +257,8 @@ def sanitize(job: Job, course: Path, db_url: str, timeout: int, rules: policy.Ru
     expected = with_gradebook(db_url, lambda gb: sorted(
         [c.name for c in gb.find_notebook(job.chapter, job.chapter).grade_cells]))
     original = _locked_sources(course, job.chapter)
-    job.notes += clean_metadata(nb, set(expected) | (source_ids or set()) | set(original))
-    present = _grade_cells_in(nb)
-    missing = [g for g in expected if g not in present or not present[g].metadata.get("nbgrader", {}).get("grade")]
-    if missing:
-        job.notes.append("test cells deleted or stripped of their metadata (restored from the source and graded): "
-                         + ", ".join(missing))
-    if original:
-        edited = [g for g, c in present.items() if g in original and c.source.strip() != original[g].strip()]
-        if edited:
-            job.notes.append("locked cells edited (the originals were restored and graded): " + ", ".join(edited))
+    job.notes += sanitizing.clean_metadata(nb, set(expected) | (source_ids or set()) | set(original))
+    job.notes += sanitizing.missing_tests(nb, expected) + sanitizing.locked_edits(nb, original)
     resources = _resources(db_url, job.chapter, job.student)
     config = _config(timeout)
     try:
@@ -471,9 +360,7 @@ def finish(job: Job, course: Path, db_url: str, budget: sandbox.Budget | None = 
     AssignLatePenalties."""
     nb = job.executed
     job.notes += limit_outputs(nb, budget or sandbox.Budget())
-    graded = [g for g, c in _grade_cells_in(nb).items() if c.metadata["nbgrader"].get("grade")]
     for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type != "code":
             continue
         # nbgrader fails a cell that wrote to stderr: a warning from a correct answer must not cost the points.
@@ -481,10 +368,7 @@ def finish(job: Job, course: Path, db_url: str, budget: sandbox.Budget | None = 
             if out.get("output_type") == "stream" and out.get("name") == "stderr":
                 out["name"] = "stdout"
                 out["text"] = "".join(f"[stderr] {line}\n" for line in out["text"].splitlines())
-        zeroed = policy.zeroed_tests(job.violations, graded).get(meta.get("grade_id"))
-        if meta.get("grade") and zeroed:
-            cell.outputs.insert(0, new_output("error", ename="GradingPolicy", evalue=" | ".join(zeroed),
-                                           traceback=["GradingPolicy: " + " | ".join(zeroed)]))
+    policy.mark_tests(nb, job.violations)
     for v in job.violations:
         job.notes.append(f"rule broken: {v}")
     nb.metadata.pop("autograder", None)
@@ -607,37 +491,6 @@ def export_roster_csv(course: Path, outcomes: dict[str, dict[str, Outcome]], pat
 
 def submitted_chapters(course: Path, db_url: str) -> list[str]:
     return with_gradebook(db_url, lambda gb: sorted(a.name for a in gb.assignments))
-
-
-class course_lock:
-    """One grading run per course at a time: an flock on <course>/.grading.lock, waited for up to `wait_s`."""
-
-    def __init__(self, course: Path, wait_s: float, log=print):
-        self.path, self.wait_s, self.log, self.fd = course / LOCK_FILE, wait_s, log, None
-
-    def __enter__(self):
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-        deadline, told = time.monotonic() + self.wait_s, False
-        while True:
-            try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(self.fd)
-                    raise SystemExit(f"refusing to grade: another grading run holds {self.path} "
-                                     f"(waited {self.wait_s:g} s; see --lock-wait)") from None
-                if not told:
-                    self.log(f"waiting for another grading run of this course to finish ({self.path})")
-                    told = True
-                time.sleep(0.5)
-        os.ftruncate(self.fd, 0)
-        os.write(self.fd, f"{os.getpid()}\n".encode())
-        return self
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
-        os.close(self.fd)
 
 
 def _guard(job: Job, stage: str, fn, *args) -> None:

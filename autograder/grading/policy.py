@@ -64,14 +64,20 @@ class Rules:
 
     @classmethod
     def from_source(cls, source_nb) -> Rules:
+        return cls.from_solutions({_meta(c).get("grade_id"): c.source for c in source_nb.cells
+                                   if c.cell_type == "code" and _meta(c).get("solution")})
+
+    @classmethod
+    def from_solutions(cls, solutions: dict[str, str]) -> Rules:
+        """The rules for the source's answer cells ({grade_id: source}, from the notebook or the gradebook)."""
         allowed, torch_cells = set(ALLOWED_MODULES), set()
-        for cell in source_nb.cells:
-            if cell.cell_type != "code" or not _meta(cell).get("solution") or (tree := _tree(cell.source)) is None:
+        for grade_id, source in solutions.items():
+            if (tree := _tree(source)) is None:
                 continue
             imports = _imports(tree)
             allowed |= imports - {"torch"}
             if "torch" in imports:
-                torch_cells.add(_meta(cell).get("grade_id"))
+                torch_cells.add(grade_id)
         return cls(allowed, frozenset(torch_cells))
 
 
@@ -171,3 +177,17 @@ def zeroed_tests(violations: list[Violation], grade_ids: list[str]) -> dict[str,
         for g in own or grade_ids:
             out.setdefault(g, []).append(str(v))
     return out
+
+
+def mark_tests(nb, violations: list[Violation]) -> None:
+    """Write the reason into each test cell a violation costs, as an error output first, so that nbgrader's own
+    scoring (SaveAutoGrades) gives it no points and its feedback shows why."""
+    from nbformat.v4 import new_output
+    graded = [_meta(c).get("grade_id") for c in nb.cells if _meta(c).get("grade") and _meta(c).get("grade_id")]
+    zeroed = zeroed_tests(violations, graded)
+    for cell in nb.cells:
+        reasons = zeroed.get(_meta(cell).get("grade_id")) if cell.cell_type == "code" and _meta(cell).get("grade") \
+            else None
+        if reasons:
+            cell.outputs.insert(0, new_output("error", ename="GradingPolicy", evalue=" | ".join(reasons),
+                                              traceback=["GradingPolicy: " + " | ".join(reasons)]))
