@@ -75,6 +75,7 @@ from autograder.grading import (
     policy,
     sandbox,
     sanitizing,
+    validate,
 )
 from autograder.grading.course_lock import LOCK_FILE, course_lock
 from autograder.grading.reading import read_submission, read_timestamp
@@ -309,7 +310,7 @@ def run_notebook_job(payload: dict) -> dict:
     Returns the executed notebook and notes as plain data, which only the coordinator records."""
     problems = cluster.preflight_problems()
     if problems:
-        return {"id": payload["id"], "preflight": problems}
+        return {"id": payload["id"], "preflight": problems, "worker": cluster.worker_name()}
     job = Job(payload["student"], payload["chapter"], Path(payload["chapter"]),
               nb=nbformat.reads(payload["notebook"], as_version=4))
     execute(job, payload["timeout"], sandbox.Budget(**payload["budget"]), payload["extra"], payload["trusted"])
@@ -512,6 +513,9 @@ def grade(course: Path, chapters: list[str] | None = None, students: list[str] |
           unsafe_no_sandbox: bool = False) -> GradingRun:
     course = course.resolve()
     nbgrader_speedups.apply()
+    if unsafe_no_sandbox and scheduler:
+        raise SystemExit("refusing --unsafe-no-sandbox with --scheduler: a cluster's workers run student code "
+                         "unattended, always in a sandbox (a worker that cannot make one is left out)")
     reason = sandbox.unavailable_reason()
     if reason and not unsafe_no_sandbox:
         raise SystemExit(f"refusing to run student code: {reason} (--unsafe-no-sandbox overrides this)")
@@ -549,6 +553,8 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
     extra = {ch: {p.name: p.read_bytes() for p in src_dir(ch).glob("*")
                   if p.is_file() and not p.is_symlink() and p.suffix != ".ipynb"} for ch in chapters}
     trusted = {ch: trusted_notebook(db_url, ch) for ch in chapters}
+    records = {ch: with_gradebook(db_url, lambda gb, ch=ch: validate.GradebookRecord.read(gb, ch, ch))
+               for ch in chapters}
     runnable: dict[str, Job] = {}
 
     def record(job: Job) -> None:
@@ -600,7 +606,12 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
             job.not_graded = f"running: {result['error']}"
         else:
             job.executed = nbformat.reads(result["executed"], as_version=4)
-            job.notes += result["notes"]
+            # Scores come from the gradebook's cells and points, never from what the worker's notebook says.
+            problems = validate.check_result(job.executed, records[job.chapter])
+            if problems:
+                job.not_graded = f"the result from {result['worker']} does not match the gradebook: " \
+                                 + "; ".join(problems)[:500]
+            job.notes += [str(n) for n in result["notes"]] if isinstance(result.get("notes"), list) else []
             log(f"  ran {payload['id']} on {result['worker']}")
         record(job)
     for chapter in chapters:
