@@ -78,6 +78,7 @@ from autograder.grading import (
     validate,
 )
 from autograder.grading.course_lock import LOCK_FILE, course_lock
+from autograder.grading.progress import Progress
 from autograder.grading.reading import read_submission, read_timestamp
 from autograder.grading.release import nbgrader
 from autograder.grading.results import CellResult, StudentResult, error_reason
@@ -556,9 +557,13 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
     records = {ch: with_gradebook(db_url, lambda gb, ch=ch: validate.GradebookRecord.read(gb, ch, ch))
                for ch in chapters}
     runnable: dict[str, Job] = {}
+    submitted = sum(1 for ch in chapters for s in wanted
+                    if os.path.lexists(course / "submitted" / s / ch / f"{ch}.ipynb"))
+    progress = Progress(submitted, log)
 
     def record(job: Job) -> None:
         """Record one submission (this trusted process only), and its outcome."""
+        progress.done()
         if job.invalid:
             _guard(job, "recording", lambda j: record_invalid(j, course, db_url))
         elif not job.not_graded:
