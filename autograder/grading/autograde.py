@@ -314,7 +314,9 @@ def run_notebook_job(payload: dict) -> dict:
         return {"id": payload["id"], "preflight": problems, "worker": cluster.worker_name()}
     job = Job(payload["student"], payload["chapter"], Path(payload["chapter"]),
               nb=nbformat.reads(payload["notebook"], as_version=4))
-    execute(job, payload["timeout"], sandbox.Budget(**payload["budget"]), payload["extra"], payload["trusted"])
+    budget = sandbox.Budget(**payload["budget"])
+    execute(job, payload["timeout"], budget, payload["extra"], payload["trusted"])
+    job.notes += limit_outputs(job.executed, budget)        # applied here, before anything is shipped back
     return {"id": payload["id"], "executed": nbformat.writes(job.executed), "notes": job.notes,
             "worker": cluster.worker_name()}
 

@@ -402,12 +402,28 @@ def error_output(ename: str, evalue: str, traceback: list[str] | None = None):
     return new_output("error", ename=ename, evalue=evalue, traceback=traceback or [f"{ename}: {evalue}"])
 
 
-def _streams(cell, stdout: str, stderr: str = "") -> None:
-    if stdout:
-        cell.outputs.append(new_output("stream", name="stdout", text=stdout[:OUTPUT_LIMIT]))
-    if stderr:   # nbgrader would fail a cell that wrote to stderr; a warning must not cost the points
-        text = "".join(f"[stderr] {line}\n" for line in stderr[:OUTPUT_LIMIT].splitlines())
-        cell.outputs.append(new_output("stream", name="stdout", text=text))
+class OutputBudget:
+    """What a notebook's cells may keep of what they print, applied as each output arrives (so a notebook printing
+    hundreds of MiB in small pieces holds at most the budget here, and ships at most that): `cell` characters per
+    cell, `total` for the notebook; the rest is dropped with a note saying so."""
+
+    def __init__(self, cell: int, total: int):
+        self.cell, self.left = min(cell, OUTPUT_LIMIT), total
+
+    def keep(self, cell, text: str) -> str:
+        used = sum(len(o.get("text", "")) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+        room = max(0, min(self.cell - used, self.left))
+        if len(text) > room:
+            text = text[:room] + f"\n[output cut: {len(text) - room} more characters, over the output budget]\n"
+        self.left -= min(len(text), self.left)
+        return text
+
+    def streams(self, cell, stdout: str, stderr: str = "") -> None:
+        if stdout:
+            cell.outputs.append(new_output("stream", name="stdout", text=self.keep(cell, stdout)))
+        if stderr:   # nbgrader would fail a cell that wrote to stderr; a warning must not cost the points
+            text = "".join(f"[stderr] {line}\n" for line in stderr[:OUTPUT_LIMIT].splitlines())
+            cell.outputs.append(new_output("stream", name="stdout", text=self.keep(cell, text)))
 
 
 class NotebookJudge:
@@ -424,6 +440,8 @@ class NotebookJudge:
         self.notebook_deadline = time.monotonic() + float(getattr(budget, "wall_s", 600))
         self.output: _Captured | None = None
         self.restarts = 0
+        self.kept = OutputBudget(int(getattr(budget, "cell_output_bytes", OUTPUT_LIMIT)),
+                                 int(getattr(budget, "output_bytes", 8 * OUTPUT_LIMIT)))
 
     # -- calls from the test's namespace into the student's process
     def call(self, name: str, args: tuple, kwargs: dict):
@@ -512,7 +530,7 @@ class NotebookJudge:
     # -- cells
     def run_in_kernel(self, cell, index: int, source: str) -> None:
         reply, _ = self._request({"op": "exec", "cell": index, "source": source}, b"")
-        _streams(cell, str(reply.get("stdout", "")), str(reply.get("stderr", "")))
+        self.kept.streams(cell, str(reply.get("stdout", "")), str(reply.get("stderr", "")))
         if not reply.get("ok"):
             err = StudentCodeError("", reply.get("error") or {})
             cell.outputs.append(error_output(err.ename, str(err)[:4000], err.student_traceback or None))
@@ -551,7 +569,7 @@ class NotebookJudge:
             error = error_output(ename, str(err)[:8000], [f"{ename}: {str(err)[:8000]}"])
         finally:
             _capture_into(None)
-            _streams(cell, self.output.value())
+            self.kept.streams(cell, self.output.value())
             self.output = None
         if error is not None:
             cell.outputs.append(error)

@@ -128,3 +128,18 @@ def test_the_grade_command_grades_them_all(replies_class, tmp_path):
     graded = (course / "autograded" / "surrogate" / CHAPTER / f"{CHAPTER}.ipynb").read_text("utf-8")
     assert "\ufffd a lone surrogate" in graded or "\\ufffd a lone surrogate" in graded
     assert (course / "feedback" / "surrogate" / CHAPTER / f"{CHAPTER}.html").is_file()
+
+
+def test_output_is_kept_within_its_budget_as_it_arrives(trusted):
+    """A notebook printing 40 MiB in small pieces keeps at most the notebook's output budget (here 256 KiB) while
+    it runs: what the judge holds and a worker ships back is bounded, with a note where output was cut."""
+    from autograder.grading.launch import Budget
+    nb = notebook(hostile=False)
+    for k in range(4):
+        nb.cells.insert(3, nbformat.v4.new_code_cell("for _ in range(100_000):\n    print('x' * 99)\n"))
+    judge_notebook(nb, trusted, timeout=60, budget=Budget(wall_s=240, output_bytes=256 * 2**10,
+                                                          cell_output_bytes=128 * 2**10))
+    kept = sum(len(o.get("text", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert kept < 256 * 2**10 + 4096, f"{kept} characters of output kept"
+    assert "over the output budget" in str(nb.cells[3].outputs)
+    assert failures(nb) == {}
