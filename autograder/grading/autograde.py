@@ -80,6 +80,7 @@ from autograder.grading import (
 from autograder.grading.course_lock import LOCK_FILE, course_lock
 from autograder.grading.progress import Progress
 from autograder.grading.reading import read_submission, read_timestamp
+from autograder.grading.record import one_transaction
 from autograder.grading.release import nbgrader
 from autograder.grading.results import CellResult, StudentResult, error_reason
 from autograder.layout import ROOT
@@ -381,12 +382,13 @@ def finish(job: Job, course: Path, db_url: str, budget: sandbox.Budget | None = 
     resources = _resources(db_url, job.chapter, job.student)
     config = _config(30)
 
-    def save(gb):
-        _record_submission(gb, job, course)
-        res = resources
-        for pp in (LimitOutput, SaveAutoGrades, AssignLatePenalties):
-            _, res = pp(config=config).preprocess(nb, res)
-    with_gradebook(db_url, save)
+    def save():
+        with one_transaction(db_url) as gb:        # the notebook is recorded whole, or not at all
+            _record_submission(gb, job, course)
+            res = resources
+            for pp in (LimitOutput, SaveAutoGrades, AssignLatePenalties):
+                _, res = pp(config=config).preprocess(nb, res)
+    retry_locked(save)
     dest = course / "autograded" / job.student / job.chapter
     dest.mkdir(parents=True, exist_ok=True)
     if job.timestamp is not None:             # the bytes read safely, never a copy of whatever the path points to
@@ -411,14 +413,14 @@ def _record_submission(gb, job: Job, course: Path) -> None:
 
 def record_invalid(job: Job, course: Path, db_url: str) -> None:
     """A notebook nbgrader cannot read is a submission with zero on every test (not an empty row)."""
-    def save(gb):
-        _record_submission(gb, job, course)
-        notebook = gb.find_submission_notebook(job.chapter, job.chapter, job.student)
-        for grade in notebook.grades:
-            grade.auto_score = 0
-            grade.needs_manual_grade = False
-        gb.db.commit()
-    with_gradebook(db_url, save)
+    def save():
+        with one_transaction(db_url) as gb:
+            _record_submission(gb, job, course)
+            notebook = gb.find_submission_notebook(job.chapter, job.chapter, job.student)
+            for grade in notebook.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+    retry_locked(save)
 
 
 # ---------------------------------------------------------------- results

@@ -13,6 +13,7 @@ import importlib
 import re
 import threading
 import types
+import warnings
 
 import numpy as np
 
@@ -69,3 +70,5 @@ def freeze_modules(sources) -> None:
                     continue
                 freeze(value)
             _MODULES.add(name)
+    # A test copying a frozen fixture into a torch tensor (`tensor.copy_(torch.from_numpy(value))`) only reads it.
+    warnings.filterwarnings("ignore", message="The given NumPy array is not writable")

@@ -135,7 +135,7 @@ def test_output_is_kept_within_its_budget_as_it_arrives(trusted):
     it runs: what the judge holds and a worker ships back is bounded, with a note where output was cut."""
     from autograder.grading.launch import Budget
     nb = notebook(hostile=False)
-    for k in range(4):
+    for _ in range(4):
         nb.cells.insert(3, nbformat.v4.new_code_cell("for _ in range(100_000):\n    print('x' * 99)\n"))
     judge_notebook(nb, trusted, timeout=60, budget=Budget(wall_s=240, output_bytes=256 * 2**10,
                                                           cell_output_bytes=128 * 2**10))

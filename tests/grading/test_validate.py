@@ -47,3 +47,14 @@ def test_a_worker_that_inflates_points_or_drops_a_test(tmp_path, small_class, lo
     assert correct.score == local_grades["correct"]["score"] and correct.max_score == local_grades["correct"][
         "max_score"], "the worker's points reached the grade"
     assert partial.status == autograde.NOT_GRADED and "does not match the gradebook" in partial.notes[0]
+
+
+def test_a_restored_test_keeps_its_note():
+    record = GradebookRecord({"t1": 1.0}, {"t1": "check(f())"})
+    meta = {"nbgrader": {"grade": True, "grade_id": "t1", "points": 1, "solution": False}}
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "# This cell (id=t1) was missing from the submission. It was added back by nbgrader.\n\ncheck(f())",
+        metadata=meta)])
+    assert check_result(nb, record) == []
+    nb.cells[0].source = "pass\ncheck(f())"
+    assert check_result(nb, record) == ["t1: the test's source is not the gradebook's"]
