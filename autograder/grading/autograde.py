@@ -304,7 +304,7 @@ def notebook_job(job: Job, timeout: int, budget: sandbox.Budget, extra: dict[str
     chapter's data files and its trusted cells, which the worker's trusted process runs."""
     return {"id": f"{job.chapter}/{job.student}", "student": job.student, "chapter": job.chapter,
             "notebook": nbformat.writes(job.nb), "extra": extra, "timeout": timeout, "budget": asdict(budget),
-            "trusted": trusted}
+            "trusted": trusted.to_plain()}
 
 
 def run_notebook_job(payload: dict) -> dict:
@@ -316,7 +316,7 @@ def run_notebook_job(payload: dict) -> dict:
     job = Job(payload["student"], payload["chapter"], Path(payload["chapter"]),
               nb=nbformat.reads(payload["notebook"], as_version=4))
     budget = sandbox.Budget(**payload["budget"])
-    execute(job, payload["timeout"], budget, payload["extra"], payload["trusted"])
+    execute(job, payload["timeout"], budget, payload["extra"], judge.TrustedNotebook.from_plain(payload["trusted"]))
     job.notes += limit_outputs(job.executed, budget)        # applied here, before anything is shipped back
     return {"id": payload["id"], "executed": nbformat.writes(job.executed), "notes": job.notes,
             "worker": cluster.worker_name()}

@@ -60,6 +60,15 @@ class TrustedNotebook:
     cells: dict[str, TrustedCell]
     student_names: set[str] = field(default_factory=set)
 
+    def to_plain(self) -> dict:
+        """Plain data (what a job carries to a worker: no pickled objects); `from_plain` rebuilds it."""
+        return {"cells": {g: dataclasses.asdict(c) for g, c in self.cells.items()},
+                "student_names": sorted(self.student_names)}
+
+    @classmethod
+    def from_plain(cls, data: dict) -> TrustedNotebook:
+        return cls({g: TrustedCell(**c) for g, c in data["cells"].items()}, set(data["student_names"]))
+
     @classmethod
     def from_source_notebook(cls, nb) -> TrustedNotebook:
         cells, solutions = {}, []

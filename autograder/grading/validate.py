@@ -55,4 +55,4 @@ def _same_test(source: str, recorded: str) -> bool:
     if source == recorded:
         return True
     head = source[:len(source) - len(recorded)]
-    return source.endswith(recorded) and all(line.startswith("#") for line in head.splitlines())
+    return source.endswith(recorded) and all(line.startswith("#") or not line.strip() for line in head.splitlines())
