@@ -8,10 +8,12 @@ Set `c.HideHiddenTests.enabled = False` in nbgrader_config.py to show everything
 `FeedbackForStudents` makes the page readable anywhere and safe to open: it names each graded cell after its
 grade_id ("lstm_step — visible tests"), removes the instructor's paths (course root, virtual environment, Python's
 installation) from outputs and tracebacks, turns what student code displayed as HTML, JavaScript, SVG or Markdown into
-plain text (nbconvert escapes text; a printed `<script>` shows as text), escapes HTML in students' written answers,
-and puts MathJax 3 (from the pinned sphinx-mathjax-offline package, SVG output: no font files) and the course's
-style (long messages wrap) into the page itself: nbgrader's `release_feedback` hands back the HTML file alone.
-The template (feedback_templates/course_feedback) replaces nbgrader's CDN MathJax 2 and puts the names in place.
+plain text (nbconvert escapes text; a printed `<script>` shows as text), shows every markdown cell that is not the
+instructor's own as text, turns the instructor's TeX into MathML when the page is made (latex2mathml: browsers
+render it with no script, offline) and puts the course's style (long messages wrap) into the page itself:
+nbgrader's `release_feedback` hands back the HTML file alone. The page carries no MathJax (it was 2 MB of each
+2.2 MB page). The template (feedback_templates/course_feedback) drops nbgrader's CDN MathJax 2 and puts the names
+in place.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import sysconfig
 from functools import cache
 from pathlib import Path
 
+import latex2mathml.converter
 from nbconvert.exporters import HTMLExporter
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
@@ -44,8 +47,6 @@ def template_dirs() -> list[str]:
     return [str(nbgrader_templates), str(Path(__file__).parent / "feedback_templates")]
 
 
-MATHJAX = "tex-svg.js"    # MathJax 3, TeX in, SVG out: one self-contained script, no fonts to fetch
-# Kinds of output a browser would run or render as markup: shown as their text instead.
 SAFE_MIME = {"text/plain", "image/png", "image/jpeg"}
 STYLE = """
 /* Long messages and tracebacks wrap instead of scrolling sideways. */
@@ -55,33 +56,35 @@ div.output_subarea pre, div.output_text pre, div.output_area pre, div.output_std
 div.input_area pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 mjx-container[display="true"] { max-width: 100%; overflow-x: auto; overflow-y: hidden; }
 """
-MATHJAX_CONFIG = """
-window.MathJax = {
-  tex: {inlineMath: [["$", "$"], ["\\\\(", "\\\\)"]], displayMath: [["$$", "$$"], ["\\\\[", "\\\\]"]],
-        processEscapes: true, processEnvironments: true},
-  svg: {fontCache: "global"},
-  options: {ignoreHtmlClass: "tex2jax_ignore", processHtmlClass: "tex2jax_process"}
-};
-"""
+# Math in the instructor's markdown, TeX between $...$, $$...$$, \(...\) or \[...\] (a `$` escaped as \$ is text).
+_MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|(?<![\\$])\$(?!\s)([^$\n]+?)(?<!\s)\$|\\\((.+?)\\\)", re.S)
+_CODE = re.compile(r"(`+)(?:.+?)\1", re.S)
 
 
-def mathjax_path() -> Path:
-    """MathJax 3's TeX-to-SVG script as the pinned sphinx-mathjax-offline package ships it (the site serves the
-    same release)."""
-    import importlib.util
-    spec = importlib.util.find_spec("sphinx-mathjax-offline")
-    if spec is None or spec.origin is None:
-        raise RuntimeError("sphinx-mathjax-offline is not installed (pinned in requirements.txt): no local MathJax")
-    return Path(spec.origin).parent / "static" / "mathjax" / MATHJAX
+def _mathml(match: re.Match) -> str:
+    display, display2, inline, inline2 = match.groups()
+    tex = display or display2 or inline or inline2
+    try:
+        return latex2mathml.converter.convert(tex.strip(), display="block" if display or display2 else "inline")
+    except Exception:  # noqa: BLE001 (TeX the converter does not know is shown as TeX, not dropped)
+        return f"<code>{html.escape(match.group(0))}</code>"
+
+
+def math_to_mathml(markdown: str) -> str:
+    """`markdown` with its TeX turned into MathML (latex2mathml), outside code spans: the page shows math with no
+    script at all (browsers render MathML), offline and light."""
+    parts, last = [], 0
+    for code in _CODE.finditer(markdown):
+        parts += [_MATH.sub(_mathml, markdown[last:code.start()]), code.group(0)]
+        last = code.end()
+    parts.append(_MATH.sub(_mathml, markdown[last:]))
+    return "".join(parts)
 
 
 @cache
 def page_head() -> str:
-    """What the feedback page's head gets: the course's style, MathJax's configuration and MathJax itself."""
-    # Only "</script" would end the inline script early (a blanket "</" escape would break MathJax's regexes).
-    script = re.sub(r"</(script)", r"<\\/\1", mathjax_path().read_text(encoding="utf-8"), flags=re.IGNORECASE)
-    return (f"<style type=\"text/css\">{STYLE}</style>\n<script>{MATHJAX_CONFIG}</script>\n"
-            f"<script>{script}</script>")
+    """What the feedback page's head gets: the course's style (math is MathML already: no script)."""
+    return f"<style type=\"text/css\">{STYLE}</style>"
 
 
 def cell_title(grade_id: str) -> str:
@@ -182,6 +185,8 @@ class FeedbackForStudents(NbGraderPreprocessor):
         # chose: cell ids, file names) are text.
         if cell.cell_type == "markdown" and self._instructors.get(meta.get("grade_id")) != cell.source:
             cell.source = html.escape(cell.source, quote=False)
+        elif cell.cell_type == "markdown":
+            cell.source = math_to_mathml(cell.source)
         for out in cell.get("outputs", []):
             self._clean_output(out)
         return cell, resources
