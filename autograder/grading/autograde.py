@@ -24,6 +24,10 @@ symlinks and only as regular files; student ids that are not safe file names are
 wait for each other (a lock file, `--lock-wait`); two runs on different courses share nothing (each notebook has a
 sandbox of its own: `autograder.grading.sandbox`).
 
+The stages it runs live in modules of their own, shared with `nbgrader autograde` and the formgrader
+(ARCHITECTURE.md, *The grading pipeline*): `reading`, `sanitizing` + `policy`, `judge`, `validate` (a worker's
+result against the gradebook), `record` (one transaction per notebook), `course_lock`, `progress`.
+
 Notebooks are executed `--workers` at a time on this machine, or by the workers of the Dask cluster at
 `--scheduler` (`autograder.grading.cluster`: the same job function either way, a notebook's result recorded once).
 This process reads and sanitizes each submission as the workers need more, and records each result as it arrives,
