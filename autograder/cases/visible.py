@@ -7,8 +7,8 @@ example or a visible test's inputs:
     PYTHONPATH=$PWD .venv/bin/python -m autograder.cases.visible          # rewrites visible_values.py
     PYTHONPATH=$PWD .venv/bin/python -m autograder.cases.visible --check  # fails when the file is out of date
 
-tests/learner/test_messages.py runs the check (with a tolerance: see stale_values). Each chapter's inputs start from a non-zero state where a
-state is involved, so that the recurrent terms are exercised.
+tests/learner/test_messages.py runs the check (with a tolerance: see stale_values). Each chapter's inputs start
+from a non-zero state where a state is involved, so that the recurrent terms are exercised.
 """
 from __future__ import annotations
 
