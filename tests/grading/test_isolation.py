@@ -183,3 +183,17 @@ def test_nbgrader_autograde_in_one_process_keeps_no_state(hostile_class, tmp_pat
             lost = {g.name: g.score for g in gb.find_submission_notebook(CHAPTER, CHAPTER, student).grades
                     if g.score < g.max_score}
             assert submission.score == submission.max_score, f"{student} lost points: {lost}"
+
+
+def test_a_dask_worker_keeps_no_state_between_notebooks(hostile_class, tmp_path):
+    """One worker, so the hostile notebook and the honest ones after it run in the same long-lived process."""
+    import shutil
+
+    from tests.helpers.servers import dask_cluster
+    course = shutil.copytree(hostile_class, tmp_path / "course", symlinks=True)
+    with dask_cluster(tmp_path / "dask", workers=1) as dc:
+        run = grade(course, [CHAPTER], timeout=20, feedback=False, report=False, log=lambda *a: None,
+                    scheduler=dc.address)
+    for student in ("b_honest", "c_honest"):
+        o = run.outcomes[CHAPTER][student]
+        assert o.status == "graded" and o.score == o.max_score, o.reasons()

@@ -122,3 +122,14 @@ def _lock_is_free(course) -> bool:
         return False
     finally:
         os.close(fd)
+
+
+def test_dask_workers_agree(routes_class, by_grade, tmp_path):
+    """The same class on a Dask cluster's worker (one, so that every notebook runs in one long-lived process)."""
+    from tests.helpers.servers import dask_cluster
+    course = shutil.copytree(routes_class, tmp_path / "course", symlinks=True)
+    with dask_cluster(tmp_path / "dask", workers=1) as dc:
+        run = grade(course, [CHAPTER], timeout=20, feedback=False, report=False, log=lambda *a: None,
+                    scheduler=dc.address)
+    assert run.not_graded() == []
+    assert cell_scores(course, by_grade) == by_grade
