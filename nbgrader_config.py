@@ -74,6 +74,11 @@ c.GenerateFeedback.preprocessors = [GetGrades, feedback.HideHiddenTests, CSSHTML
 # The page's template is set for the feedback step's own exporter only: the formgrader renders submissions with
 # nbgrader's HTMLExporter and its formgrade template.
 c.GenerateFeedback.exporter_class = feedback.CourseFeedbackExporter
+# The formgrader's views show a student's markdown as text (the feedback's exporter has its own, stricter rule).
+from autograder.grading.preprocessors.escape_student_markdown import EscapeStudentMarkdown  # noqa: E402
+
+c.HTMLExporter.preprocessors = [EscapeStudentMarkdown]
+c.CourseFeedbackExporter.preprocessors = []
 c.CourseFeedbackExporter.template_name = feedback.TEMPLATE_NAME      # nbgrader's feedback page, the course's head
 c.CourseFeedbackExporter.template_file = feedback.TEMPLATE_FILE
 c.CourseFeedbackExporter.extra_template_basedirs = feedback.template_dirs()

@@ -74,6 +74,8 @@ def test_submission_view_renders(formgrader):
     status, page = request(formgrader, f"/formgrader/submissions/{submission_id(formgrader)}/")
     assert status == 200, f"the submission view answered HTTP {status}: {page[-2000:]}"
     assert "elman_step" in page and "nbgrader" in page.lower()
+    assert "<script>alert('formgrader')" not in page, "the student's markdown reached the formgrader as markup"
+    assert "&lt;script&gt;alert(&#x27;formgrader&#x27;)" in page or "&lt;script&gt;alert('formgrader')" in page
 
 
 def test_manual_grade_is_saved(formgrader):
