@@ -36,16 +36,30 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties,
     CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
     IgnorePattern,
     LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
     SaveAutoGrades,
 )
 
-from autograder.grading.preprocessors import TrustedExecute  # noqa: E402
+from autograder.grading import course_lock  # noqa: E402
+from autograder.grading.preprocessors import ApplyRules, CleanSubmission, TrustedExecute  # noqa: E402
+from autograder.grading.reading import SubmissionExporter  # noqa: E402
 
 c.TrustedExecute.timeout = 30
 c.Autograde.autograde_preprocessors = [TrustedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+# ...and reads and sanitizes as `course.py grade` does (autograder/grading/reading.py, sanitizing.py, policy.py):
+# regular files only (a submitted symlink is not followed), a BOM accepted, broken metadata repaired with a note,
+# deleted test cells restored, the NumPy-only rule applied; under the one lock every grading route takes.
+c.Autograde.exporter_class = SubmissionExporter
+c.Autograde.sanitize_preprocessors = [CleanSubmission, ClearOutput, DeduplicateIds, OverwriteKernelspec,
+                                      OverwriteCells, CheckCellMetadata, ApplyRules]
+c.OverwriteCells.add_missing_cells = True
+c.Autograde.pre_convert_hook, c.Autograde.post_convert_hook = course_lock.nbgrader_hooks(c.CourseDirectory.root)
 
 # Feedback shows students what failed and why, not the hidden tests' source (autograder/grading/feedback.py).
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
@@ -57,9 +71,17 @@ from autograder.grading import feedback  # noqa: E402
 # and its style inline (works offline; the page alone is handed back).
 c.GenerateFeedback.preprocessors = [GetGrades, feedback.HideHiddenTests, CSSHTMLHeaderPreprocessor,
                                     feedback.FeedbackForStudents]
-c.HTMLExporter.template_name = feedback.TEMPLATE_NAME          # nbgrader's feedback page, with the course's head
-c.HTMLExporter.template_file = feedback.TEMPLATE_FILE
-c.HTMLExporter.extra_template_basedirs = feedback.template_dirs()
+# The page's template is set for the feedback step's own exporter only: the formgrader renders submissions with
+# nbgrader's HTMLExporter and its formgrade template.
+c.GenerateFeedback.exporter_class = feedback.CourseFeedbackExporter
+# The formgrader's views show a student's markdown as text (the feedback's exporter has its own, stricter rule).
+from autograder.grading.preprocessors.escape_student_markdown import EscapeStudentMarkdown  # noqa: E402
+
+c.HTMLExporter.preprocessors = [EscapeStudentMarkdown]
+c.CourseFeedbackExporter.preprocessors = []
+c.CourseFeedbackExporter.template_name = feedback.TEMPLATE_NAME      # nbgrader's feedback page, the course's head
+c.CourseFeedbackExporter.template_file = feedback.TEMPLATE_FILE
+c.CourseFeedbackExporter.extra_template_basedirs = feedback.template_dirs()
 
 # The exchange: release_assignment -> (students) fetch_assignment, submit -> collect. By default a folder in the course
 # root, enough when instructor and students share one machine (nbgrader's release_assignment creates it, mode 0777;
@@ -80,6 +102,9 @@ if not os.path.isdir(c.Exchange.root):
 
 # release_feedback skips (and names) a student whose feedback the exchange cannot take, instead of stopping there.
 c.ExchangeFactory.release_feedback = "autograder.grading.release_feedback.ReleaseFeedbackEachStudent"
+
+# collect copies what students submitted, never what a symbolic link among it points to (a link to solutions/).
+c.ExchangeFactory.collect = "autograder.grading.exchange_collect.CollectWithoutLinks"
 
 # zip_collect: Canvas's and Moodle's archives out of the box (autograder/grading/lms/); one LMS only:
 # --collector=autograder.grading.lms.canvas_collector.CanvasCollector (or moodle_collector.MoodleCollector).

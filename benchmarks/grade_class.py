@@ -8,6 +8,8 @@ release unmodified, a file that is not a notebook) in three identical course fol
   * stock: `nbgrader autograde CHAPTER` with nbgrader's own Execute (a Jupyter kernel, no sandbox);
   * nbgrader+judge: `nbgrader autograde CHAPTER` with this course's nbgrader_config.py (TrustedExecute);
   * course: `python -m autograder.grading.autograde CHAPTER` (WORKERS in parallel, class report; no feedback).
+With --feedback, end to end: nbgrader's two routes add `nbgrader generate_feedback` (timed with autograde) and the
+course's command writes its feedback.
 Each runs as a child process; core-seconds are the CPU of all its processes, sandboxed ones included
 (`cpu_accounting.measured`: a cpuacct cgroup, else the machine's busy time), printed per notebook with wall time,
 and the grades are compared student by student.
@@ -99,6 +101,9 @@ def main(argv=None) -> int:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     p.add_argument("--chapters", nargs="*", default=None)
     p.add_argument("--timeout", type=int, default=30)
+    p.add_argument("--feedback", action="store_true",
+                   help="end to end: nbgrader's routes also run `nbgrader generate_feedback`, the course's command "
+                        "writes its feedback (issue 25's comparison)")
     a = p.parse_args(argv)
     chapter_ids = a.chapters or chapters()
     py = sys.executable
@@ -123,9 +128,15 @@ def main(argv=None) -> int:
                 "course": [py, "-m", "autograder.grading.autograde", chapter, "--course", str(courses["course"]),
                            "--workers", str(a.workers), "--timeout", str(a.timeout), "--no-feedback"],
             }
+            if a.feedback:
+                runs["course"].remove("--no-feedback")
             graded = {}
             for name, cmd in runs.items():
                 cpu, wall, how, result = measured(cmd, courses[name])
+                if a.feedback and name != "course":        # nbgrader's second step, timed with the first
+                    more = measured([py, "-m", "nbgrader", "generate_feedback", chapter, "--force",
+                                     f"--CourseDirectory.root={courses[name]}"], courses[name])
+                    cpu, wall = cpu + more[0], wall + more[1]
                 graded[name] = scores(courses[name], chapter)
                 totals.setdefault(name, [0.0, 0.0, 0])
                 totals[name][0] += cpu

@@ -24,6 +24,10 @@ symlinks and only as regular files; student ids that are not safe file names are
 wait for each other (a lock file, `--lock-wait`); two runs on different courses share nothing (each notebook has a
 sandbox of its own: `autograder.grading.sandbox`).
 
+The stages it runs live in modules of their own, shared with `nbgrader autograde` and the formgrader
+(ARCHITECTURE.md, *The grading pipeline*): `reading`, `sanitizing` + `policy`, `judge`, `validate` (a worker's
+result against the gradebook), `record` (one transaction per notebook), `course_lock`, `progress`.
+
 Notebooks are executed `--workers` at a time on this machine, or by the workers of the Dask cluster at
 `--scheduler` (`autograder.grading.cluster`: the same job function either way, a notebook's result recorded once).
 This process reads and sanitizes each submission as the workers need more, and records each result as it arrives,
@@ -37,15 +41,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import errno
-import fcntl
 import functools
 import hashlib
 import json
 import os
 import re
 import sqlite3
-import stat
 import sys
 import time
 import uuid
@@ -53,7 +54,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_markdown_cell, new_output
+from nbformat.v4 import new_markdown_cell
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import (
     AssignLatePenalties,
@@ -69,22 +70,33 @@ from nbgrader.utils import parse_utc
 from sqlalchemy.exc import OperationalError
 from traitlets.config import Config
 
-from autograder.grading import cluster, gradebook_db, judge, missing_steps, nbgrader_speedups, policy, sandbox
+from autograder.grading import (
+    cluster,
+    gradebook_db,
+    judge,
+    missing_steps,
+    nbgrader_speedups,
+    policy,
+    sandbox,
+    sanitizing,
+    validate,
+)
+from autograder.grading.course_lock import LOCK_FILE, course_lock
+from autograder.grading.progress import Progress
+from autograder.grading.reading import read_submission, read_timestamp
+from autograder.grading.record import one_transaction
 from autograder.grading.release import nbgrader
 from autograder.grading.results import CellResult, StudentResult, error_reason
 from autograder.layout import ROOT
 
 WORK_DIRS = ("submitted", "autograded", "feedback", "grading")
 # Not hashed: nbgrader's and our outputs, and what is regenerated or too big to matter.
-LOCK_FILE = ".grading.lock"
 UNHASHED = {*WORK_DIRS, "gradebook.db", LOCK_FILE, ".venv", ".git", "_build", "__pycache__", ".pytest_cache",
             ".nbgrader.log", ".ipynb_checkpoints"}
 UNHASHED |= {"exchange", "downloaded"}      # students submit and LMS archives arrive while grading runs
 
 NOT_GRADED = "not graded"
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
-MAX_NOTEBOOK_BYTES = 8 * 2**20
-MAX_CELLS = 400
 
 
 class NotGraded(Exception):
@@ -97,40 +109,6 @@ def unsafe_id_reason(student: str) -> str | None:
     shown = student if len(student) <= 40 else student[:40] + f"... ({len(student)} characters)"
     return (f"student id {shown!r} is not a safe file name (letters, digits and ._@+- only, at most 64 "
             "characters): rename the folder in submitted/ and grade again")
-
-
-def read_regular(base: Path, parts: list[str], limit: int) -> bytes:
-    """The bytes of base/parts[0]/.../parts[-1], following no symlink on the way and accepting only a regular
-    file of at most `limit` bytes (OSError otherwise: ELOOP for a symlink, EFBIG for a big file)."""
-    fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            flags = os.O_RDONLY | os.O_NOFOLLOW | (os.O_NONBLOCK if last else os.O_DIRECTORY)
-            try:
-                new = os.open(part, flags, dir_fd=fd)
-            except OSError as err:
-                if err.errno in (errno.ELOOP, errno.ENOTDIR) and stat.S_ISLNK(os.lstat(part, dir_fd=fd).st_mode):
-                    raise OSError(errno.ELOOP, f"{part} is a symbolic link") from None
-                raise
-            os.close(fd)
-            fd = new
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(f"{'/'.join(parts)} is not a regular file")
-        if info.st_size > limit:
-            raise OSError(f"the file is {info.st_size / 2**20:.1f} MiB, over the {limit / 2**20:.0f} MiB budget")
-        chunks, size = [], 0
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                raise OSError(f"the file is over the {limit / 2**20:.0f} MiB budget")
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
 
 
 @dataclass
@@ -241,66 +219,6 @@ def _grade_cells_in(nb) -> dict[str, dict]:
             if c.metadata.get("nbgrader", {}).get("grade_id")}
 
 
-def read_submission(course: Path, student: str, chapter: str, max_bytes: int = MAX_NOTEBOOK_BYTES,
-                    max_cells: int = MAX_CELLS):
-    """The notebook, or the reason it cannot be graded (a symlink, not a file, over budget, not a notebook)."""
-    try:
-        raw = read_regular(course / "submitted", [student, chapter, f"{chapter}.ipynb"], max_bytes)
-    except OSError as err:
-        why = "a symbolic link (not followed)" if err.errno == errno.ELOOP else (err.strerror or str(err))
-        return None, f"invalid submission: {chapter}.ipynb could not be opened as a regular file: {why}"
-    try:
-        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
-        nbformat.validate(nb)
-    except Exception as err:  # not JSON, not a notebook, an nbformat nobody reads
-        return None, f"invalid notebook ({type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''})"
-    if len(nb.cells) > max_cells:
-        return None, f"over budget: the notebook has {len(nb.cells)} cells (at most {max_cells})"
-    return nb, None
-
-
-def read_timestamp(course: Path, student: str, chapter: str, name: str = "timestamp.txt"
-                   ) -> tuple[bytes | None, str | None]:
-    """The bytes of the small file `name` beside the submission (timestamp.txt, submission_secret.txt), or a note
-    why it was ignored (a symlink, not a regular file, too big)."""
-    try:
-        return read_regular(course / "submitted", [student, chapter, name], 4096), None
-    except FileNotFoundError:
-        return None, None
-    except OSError as err:
-        return None, f"{name} ignored: not a regular file of at most 4 KiB ({err.strerror or err})"
-
-
-def clean_metadata(nb, grade_ids: set[str]) -> list[str]:
-    """Repair nbgrader metadata a student's editor (or a student) broke, so that nbgrader's preprocessors can run:
-    metadata that is not a mapping, a pasted copy of a test cell (a grade_id seen before), grade metadata without
-    a grade_id or on a cell the source does not have. Returns a note per repair."""
-    notes, seen = [], set()
-    for index, cell in enumerate(nb.cells):
-        meta = cell.get("metadata", {})
-        if not isinstance(meta, dict):
-            cell["metadata"] = {}
-            notes.append(f"cell {index}: its metadata was not a mapping and was dropped")
-            continue
-        if "nbgrader" not in meta:
-            continue
-        nbg = meta["nbgrader"]
-        gid = nbg.get("grade_id") if isinstance(nbg, dict) else None
-        if not isinstance(nbg, dict) or not isinstance(gid, str):
-            del meta["nbgrader"]
-            notes.append(f"cell {index}: malformed nbgrader metadata ignored")
-        elif gid in seen:
-            del meta["nbgrader"]
-            notes.append(f"cell {index}: a pasted copy of {gid} was ignored (the original cell was graded)")
-        elif nbg.get("grade") and gid not in grade_ids:      # a test the source does not have: never scored
-            del meta["nbgrader"]
-            notes.append(f"cell {index}: nbgrader metadata naming {gid[:60]!r}, which the source does not have, "
-                         "was ignored")
-        else:
-            seen.add(gid)
-    return notes
-
-
 @dataclass
 class Job:
     student: str
@@ -345,17 +263,9 @@ def sanitize(job: Job, course: Path, db_url: str, timeout: int, rules: policy.Ru
         return
     expected = with_gradebook(db_url, lambda gb: sorted(
         [c.name for c in gb.find_notebook(job.chapter, job.chapter).grade_cells]))
-    job.notes += clean_metadata(nb, set(expected) | (source_ids or set()))
-    present = _grade_cells_in(nb)
-    missing = [g for g in expected if g not in present or not present[g].metadata.get("nbgrader", {}).get("grade")]
-    if missing:
-        job.notes.append("test cells deleted or stripped of their metadata (restored from the source and graded): "
-                         + ", ".join(missing))
     original = _locked_sources(course, job.chapter)
-    if original:
-        edited = [g for g, c in present.items() if g in original and c.source.strip() != original[g].strip()]
-        if edited:
-            job.notes.append("locked cells edited (the originals were restored and graded): " + ", ".join(edited))
+    job.notes += sanitizing.clean_metadata(nb, set(expected) | (source_ids or set()) | set(original))
+    job.notes += sanitizing.missing_tests(nb, expected) + sanitizing.locked_edits(nb, original)
     resources = _resources(db_url, job.chapter, job.student)
     config = _config(timeout)
     try:
@@ -398,7 +308,7 @@ def notebook_job(job: Job, timeout: int, budget: sandbox.Budget, extra: dict[str
     chapter's data files and its trusted cells, which the worker's trusted process runs."""
     return {"id": f"{job.chapter}/{job.student}", "student": job.student, "chapter": job.chapter,
             "notebook": nbformat.writes(job.nb), "extra": extra, "timeout": timeout, "budget": asdict(budget),
-            "trusted": trusted}
+            "trusted": trusted.to_plain()}
 
 
 def run_notebook_job(payload: dict) -> dict:
@@ -406,10 +316,12 @@ def run_notebook_job(payload: dict) -> dict:
     Returns the executed notebook and notes as plain data, which only the coordinator records."""
     problems = cluster.preflight_problems()
     if problems:
-        return {"id": payload["id"], "preflight": problems}
+        return {"id": payload["id"], "preflight": problems, "worker": cluster.worker_name()}
     job = Job(payload["student"], payload["chapter"], Path(payload["chapter"]),
               nb=nbformat.reads(payload["notebook"], as_version=4))
-    execute(job, payload["timeout"], sandbox.Budget(**payload["budget"]), payload["extra"], payload["trusted"])
+    budget = sandbox.Budget(**payload["budget"])
+    execute(job, payload["timeout"], budget, payload["extra"], judge.TrustedNotebook.from_plain(payload["trusted"]))
+    job.notes += limit_outputs(job.executed, budget)        # applied here, before anything is shipped back
     return {"id": payload["id"], "executed": nbformat.writes(job.executed), "notes": job.notes,
             "worker": cluster.worker_name()}
 
@@ -457,9 +369,7 @@ def finish(job: Job, course: Path, db_url: str, budget: sandbox.Budget | None = 
     AssignLatePenalties."""
     nb = job.executed
     job.notes += limit_outputs(nb, budget or sandbox.Budget())
-    graded = [g for g, c in _grade_cells_in(nb).items() if c.metadata["nbgrader"].get("grade")]
     for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type != "code":
             continue
         # nbgrader fails a cell that wrote to stderr: a warning from a correct answer must not cost the points.
@@ -467,10 +377,7 @@ def finish(job: Job, course: Path, db_url: str, budget: sandbox.Budget | None = 
             if out.get("output_type") == "stream" and out.get("name") == "stderr":
                 out["name"] = "stdout"
                 out["text"] = "".join(f"[stderr] {line}\n" for line in out["text"].splitlines())
-        zeroed = policy.zeroed_tests(job.violations, graded).get(meta.get("grade_id"))
-        if meta.get("grade") and zeroed:
-            cell.outputs.insert(0, new_output("error", ename="GradingPolicy", evalue=" | ".join(zeroed),
-                                           traceback=["GradingPolicy: " + " | ".join(zeroed)]))
+    policy.mark_tests(nb, job.violations)
     for v in job.violations:
         job.notes.append(f"rule broken: {v}")
     nb.metadata.pop("autograder", None)
@@ -479,12 +386,13 @@ def finish(job: Job, course: Path, db_url: str, budget: sandbox.Budget | None = 
     resources = _resources(db_url, job.chapter, job.student)
     config = _config(30)
 
-    def save(gb):
-        _record_submission(gb, job, course)
-        res = resources
-        for pp in (LimitOutput, SaveAutoGrades, AssignLatePenalties):
-            _, res = pp(config=config).preprocess(nb, res)
-    with_gradebook(db_url, save)
+    def save():
+        with one_transaction(db_url) as gb:        # the notebook is recorded whole, or not at all
+            _record_submission(gb, job, course)
+            res = resources
+            for pp in (LimitOutput, SaveAutoGrades, AssignLatePenalties):
+                _, res = pp(config=config).preprocess(nb, res)
+    retry_locked(save)
     dest = course / "autograded" / job.student / job.chapter
     dest.mkdir(parents=True, exist_ok=True)
     if job.timestamp is not None:             # the bytes read safely, never a copy of whatever the path points to
@@ -509,14 +417,14 @@ def _record_submission(gb, job: Job, course: Path) -> None:
 
 def record_invalid(job: Job, course: Path, db_url: str) -> None:
     """A notebook nbgrader cannot read is a submission with zero on every test (not an empty row)."""
-    def save(gb):
-        _record_submission(gb, job, course)
-        notebook = gb.find_submission_notebook(job.chapter, job.chapter, job.student)
-        for grade in notebook.grades:
-            grade.auto_score = 0
-            grade.needs_manual_grade = False
-        gb.db.commit()
-    with_gradebook(db_url, save)
+    def save():
+        with one_transaction(db_url) as gb:
+            _record_submission(gb, job, course)
+            notebook = gb.find_submission_notebook(job.chapter, job.chapter, job.student)
+            for grade in notebook.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+    retry_locked(save)
 
 
 # ---------------------------------------------------------------- results
@@ -595,37 +503,6 @@ def submitted_chapters(course: Path, db_url: str) -> list[str]:
     return with_gradebook(db_url, lambda gb: sorted(a.name for a in gb.assignments))
 
 
-class course_lock:
-    """One grading run per course at a time: an flock on <course>/.grading.lock, waited for up to `wait_s`."""
-
-    def __init__(self, course: Path, wait_s: float, log=print):
-        self.path, self.wait_s, self.log, self.fd = course / LOCK_FILE, wait_s, log, None
-
-    def __enter__(self):
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-        deadline, told = time.monotonic() + self.wait_s, False
-        while True:
-            try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(self.fd)
-                    raise SystemExit(f"refusing to grade: another grading run holds {self.path} "
-                                     f"(waited {self.wait_s:g} s; see --lock-wait)") from None
-                if not told:
-                    self.log(f"waiting for another grading run of this course to finish ({self.path})")
-                    told = True
-                time.sleep(0.5)
-        os.ftruncate(self.fd, 0)
-        os.write(self.fd, f"{os.getpid()}\n".encode())
-        return self
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
-        os.close(self.fd)
-
-
 def _guard(job: Job, stage: str, fn, *args) -> None:
     """Run one stage for one submission; the grader's own failure there becomes "not graded", for it alone."""
     if job.not_graded:
@@ -645,6 +522,9 @@ def grade(course: Path, chapters: list[str] | None = None, students: list[str] |
           unsafe_no_sandbox: bool = False) -> GradingRun:
     course = course.resolve()
     nbgrader_speedups.apply()
+    if unsafe_no_sandbox and scheduler:
+        raise SystemExit("refusing --unsafe-no-sandbox with --scheduler: a cluster's workers run student code "
+                         "unattended, always in a sandbox (a worker that cannot make one is left out)")
     reason = sandbox.unavailable_reason()
     if reason and not unsafe_no_sandbox:
         raise SystemExit(f"refusing to run student code: {reason} (--unsafe-no-sandbox overrides this)")
@@ -682,10 +562,16 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
     extra = {ch: {p.name: p.read_bytes() for p in src_dir(ch).glob("*")
                   if p.is_file() and not p.is_symlink() and p.suffix != ".ipynb"} for ch in chapters}
     trusted = {ch: trusted_notebook(db_url, ch) for ch in chapters}
+    records = {ch: with_gradebook(db_url, lambda gb, ch=ch: validate.GradebookRecord.read(gb, ch, ch))
+               for ch in chapters}
     runnable: dict[str, Job] = {}
+    submitted = sum(1 for ch in chapters for s in wanted
+                    if os.path.lexists(course / "submitted" / s / ch / f"{ch}.ipynb"))
+    progress = Progress(submitted, log)
 
     def record(job: Job) -> None:
         """Record one submission (this trusted process only), and its outcome."""
+        progress.done()
         if job.invalid:
             _guard(job, "recording", lambda j: record_invalid(j, course, db_url))
         elif not job.not_graded:
@@ -733,7 +619,12 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
             job.not_graded = f"running: {result['error']}"
         else:
             job.executed = nbformat.reads(result["executed"], as_version=4)
-            job.notes += result["notes"]
+            # Scores come from the gradebook's cells and points, never from what the worker's notebook says.
+            problems = validate.check_result(job.executed, records[job.chapter])
+            if problems:
+                job.not_graded = f"the result from {result['worker']} does not match the gradebook: " \
+                                 + "; ".join(problems)[:500]
+            job.notes += [str(n) for n in result["notes"]] if isinstance(result.get("notes"), list) else []
             log(f"  ran {payload['id']} on {result['worker']}")
         record(job)
     for chapter in chapters:

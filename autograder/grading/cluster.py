@@ -11,9 +11,12 @@ results are deduplicated by job id all the same, so nothing is recorded twice.
 
 Preflight: a worker grades with its own checkout and environment, so before the first job the coordinator sends
 `CoursePreflight` (a Dask WorkerPlugin, set up on every worker now and on every worker that joins later) holding
-the coordinator's fingerprint: a content hash of solutions/ and autograder/, the Python version, the installed
-versions of every package pinned in requirements.txt, and whether bubblewrap is there. A worker that differs fails
-the run with an error that names it and what differs.
+the coordinator's fingerprint: a content hash of solutions/ and autograder/, the Python version and the installed
+versions of every package pinned in requirements.txt. A worker must also make a test sandbox (a real one, not
+"bwrap is on PATH") and must not carry the no-sandbox override in its environment: a cluster's workers run
+untrusted code unattended. A worker that fails the preflight is left out (retired from the cluster, its job run
+elsewhere) and named in the log; the run goes on while one good worker remains, and stops with an error naming
+every worker and what differs when none does.
 """
 from __future__ import annotations
 
@@ -21,7 +24,6 @@ import hashlib
 import importlib.metadata
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -34,6 +36,7 @@ from autograder.layout import ROOT
 PLUGIN_NAME = "course-preflight"
 WINDOW = 2                    # jobs submitted ahead per slot: enough to keep every slot busy, few to hold
 RETRIES = 1                   # a task that raised runs once more (on any worker); a lost worker's task always reruns
+PREFLIGHT_RETRIES = 5         # a job sent back by workers that failed the preflight goes out again this many times
 
 
 class PreflightError(RuntimeError):
@@ -81,8 +84,7 @@ def _git_commit(root: Path) -> str:
 def fingerprint(root: Path = ROOT) -> dict[str, str]:
     """What must be equal on the coordinator and every worker, as {what: value}."""
     found = {"solutions/": tree_hash(root / "solutions"), "autograder/": tree_hash(root / "autograder"),
-             "python": sys.version.split()[0],
-             "bubblewrap": "available" if shutil.which("bwrap") else "absent"}
+             "python": sys.version.split()[0]}
     found.update({f"package {name}": _version(name) for name in _pinned_packages(root)})
     return found
 
@@ -111,6 +113,17 @@ class CoursePreflight(WorkerPlugin):
 
     def setup(self, worker):
         self.problems = differences(worker.address, self.expected, fingerprint(), _git_commit(ROOT))
+        self.problems += sandbox_problems(worker.address)
+
+
+def sandbox_problems(worker: str) -> list[str]:
+    """Why this worker must not run student code: the no-sandbox override set, or no sandbox can be made here."""
+    from autograder.grading import sandbox
+    if os.environ.get(sandbox.UNSAFE_ENV) == "1":
+        return [f"worker {worker}: {sandbox.UNSAFE_ENV}=1 in its environment (the no-sandbox override is refused "
+                "on a cluster: unset it and restart the worker)"]
+    reason = sandbox.unavailable_reason()
+    return [f"worker {worker}: cannot make a test sandbox: {reason}"] if reason else []
 
 
 def preflight_problems() -> list[str]:
@@ -153,11 +166,24 @@ def executor(scheduler: str | None, workers: int, log: Callable[[str], None] = p
     with Client(scheduler, timeout="30s", set_as_default=False) as client:
         client.register_plugin(CoursePreflight(fingerprint()), name=PLUGIN_NAME)
         found = client.run(_worker_problems)
-        problems = [p for per_worker in found.values() for p in per_worker]
-        if problems:
-            raise PreflightError("workers differ from the coordinator:\n  " + "\n  ".join(problems))
-        log(f"cluster {scheduler}: {len(found)} workers, checkout and environment equal to the coordinator's")
-        yield client.get_executor(pure=False, retries=RETRIES), max(1, sum(client.nthreads().values()))
+        bad = {worker: problems for worker, problems in found.items() if problems}
+        if len(bad) == len(found):
+            problems = [p for per_worker in bad.values() for p in per_worker] or ["no workers"]
+            raise PreflightError("no worker passed the preflight:\n  " + "\n  ".join(problems))
+        leave_out(client, bad, log)
+        log(f"cluster {scheduler}: {len(found) - len(bad)} workers, checkout and environment equal to the "
+            "coordinator's, sandboxes made")
+        pool = client.get_executor(pure=False, retries=RETRIES)
+        pool.leave_out = lambda worker, problems: leave_out(client, {worker: problems}, log)
+        yield pool, max(1, sum(client.nthreads().values()))
+
+
+def leave_out(client, bad: dict[str, list[str]], log) -> None:
+    """Retire the workers that failed the preflight (the scheduler sends them no more tasks), saying why."""
+    for worker, problems in bad.items():
+        log(f"worker {worker} left out: " + "; ".join(problems))
+    if bad:
+        client.retire_workers(list(bad), close_workers=True)
 
 
 def run_jobs(fn: Callable[[dict], dict], jobs: Iterable[dict], scheduler: str | None = None, workers: int = 2,
@@ -166,8 +192,8 @@ def run_jobs(fn: Callable[[dict], dict], jobs: Iterable[dict], scheduler: str | 
 
     `jobs` is read lazily, a few per slot ahead of the workers (WINDOW): the caller's work making each job overlaps
     the workers' running the earlier ones. A job whose function raised (on its last try) yields
-    {"id": ..., "error": "<reason>"}; a result {"preflight": [...]} (a worker that joined with another checkout)
-    stops the run with PreflightError.
+    {"id": ..., "error": "<reason>"}; a result {"preflight": [...]} (a worker that joined with another checkout,
+    or cannot make a sandbox) leaves that worker out and sends the job again, to another worker.
     """
     submitted: set[str] = set()
     seen: set[str] = set()
@@ -193,11 +219,18 @@ def run_jobs(fn: Callable[[dict], dict], jobs: Iterable[dict], scheduler: str | 
                     result = future.result()
                 except Exception as err:  # noqa: BLE001 - the job's own failure (after the retries), not the run's
                     result = {"id": job["id"], "error": f"{type(err).__name__}: {str(err)[:300]}"}
-                if result.get("preflight"):
-                    for other in pending:
-                        other.cancel()
-                    raise PreflightError("a worker differs from the coordinator:\n  "
-                                         + "\n  ".join(result["preflight"]))
+                if result.get("preflight"):     # a worker that joined mid-run and failed the preflight
+                    retire = getattr(pool, "leave_out", None)
+                    tries = job.setdefault("_preflight_tries", 0)
+                    if retire is None or tries >= PREFLIGHT_RETRIES:
+                        for other in pending:
+                            other.cancel()
+                        raise PreflightError("a worker differs from the coordinator:\n  "
+                                             + "\n  ".join(result["preflight"]))
+                    retire(result.get("worker", "?"), result["preflight"])
+                    job["_preflight_tries"] = tries + 1
+                    pending[pool.submit(fn, job)] = job           # the same job, on another worker
+                    continue
                 if job["id"] in seen:          # never expected from one future per job; kept as the rule's guard
                     log(f"duplicate result for {job['id']} ignored")
                     continue

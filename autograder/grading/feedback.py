@@ -8,10 +8,12 @@ Set `c.HideHiddenTests.enabled = False` in nbgrader_config.py to show everything
 `FeedbackForStudents` makes the page readable anywhere and safe to open: it names each graded cell after its
 grade_id ("lstm_step — visible tests"), removes the instructor's paths (course root, virtual environment, Python's
 installation) from outputs and tracebacks, turns what student code displayed as HTML, JavaScript, SVG or Markdown into
-plain text (nbconvert escapes text; a printed `<script>` shows as text), escapes HTML in students' written answers,
-and puts MathJax 3 (from the pinned sphinx-mathjax-offline package, SVG output: no font files) and the course's
-style (long messages wrap) into the page itself: nbgrader's `release_feedback` hands back the HTML file alone.
-The template (feedback_templates/course_feedback) replaces nbgrader's CDN MathJax 2 and puts the names in place.
+plain text (nbconvert escapes text; a printed `<script>` shows as text), shows every markdown cell that is not the
+instructor's own as text, turns the instructor's TeX into MathML when the page is made (latex2mathml: browsers
+render it with no script, offline) and puts the course's style (long messages wrap) into the page itself:
+nbgrader's `release_feedback` hands back the HTML file alone. The page carries no MathJax (it was 2 MB of each
+2.2 MB page). The template (feedback_templates/course_feedback) drops nbgrader's CDN MathJax 2 and puts the names
+in place.
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ import sysconfig
 from functools import cache
 from pathlib import Path
 
+import latex2mathml.converter
+from nbconvert.exporters import HTMLExporter
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
@@ -31,7 +35,7 @@ from autograder.layout import ROOT
 
 PLACEHOLDER = "# (hidden tests: their source is not shown; the result and the message below are)"
 
-# nbconvert's template settings for the feedback page (nbgrader_config.py sets them on HTMLExporter).
+# nbconvert's template settings for the feedback page (nbgrader_config.py sets them on CourseFeedbackExporter).
 TEMPLATE_NAME = "course_feedback"
 TEMPLATE_FILE = "feedback_page.html.j2"   # not index.html.j2: it extends nbgrader's, found next on the path
 
@@ -43,8 +47,6 @@ def template_dirs() -> list[str]:
     return [str(nbgrader_templates), str(Path(__file__).parent / "feedback_templates")]
 
 
-MATHJAX = "tex-svg.js"    # MathJax 3, TeX in, SVG out: one self-contained script, no fonts to fetch
-# Kinds of output a browser would run or render as markup: shown as their text instead.
 SAFE_MIME = {"text/plain", "image/png", "image/jpeg"}
 STYLE = """
 /* Long messages and tracebacks wrap instead of scrolling sideways. */
@@ -54,33 +56,35 @@ div.output_subarea pre, div.output_text pre, div.output_area pre, div.output_std
 div.input_area pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 mjx-container[display="true"] { max-width: 100%; overflow-x: auto; overflow-y: hidden; }
 """
-MATHJAX_CONFIG = """
-window.MathJax = {
-  tex: {inlineMath: [["$", "$"], ["\\\\(", "\\\\)"]], displayMath: [["$$", "$$"], ["\\\\[", "\\\\]"]],
-        processEscapes: true, processEnvironments: true},
-  svg: {fontCache: "global"},
-  options: {ignoreHtmlClass: "tex2jax_ignore", processHtmlClass: "tex2jax_process"}
-};
-"""
+# Math in the instructor's markdown, TeX between $...$, $$...$$, \(...\) or \[...\] (a `$` escaped as \$ is text).
+_MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|(?<![\\$])\$(?!\s)([^$\n]+?)(?<!\s)\$|\\\((.+?)\\\)", re.S)
+_CODE = re.compile(r"(`+)(?:.+?)\1", re.S)
 
 
-def mathjax_path() -> Path:
-    """MathJax 3's TeX-to-SVG script as the pinned sphinx-mathjax-offline package ships it (the site serves the
-    same release)."""
-    import importlib.util
-    spec = importlib.util.find_spec("sphinx-mathjax-offline")
-    if spec is None or spec.origin is None:
-        raise RuntimeError("sphinx-mathjax-offline is not installed (pinned in requirements.txt): no local MathJax")
-    return Path(spec.origin).parent / "static" / "mathjax" / MATHJAX
+def _mathml(match: re.Match) -> str:
+    display, display2, inline, inline2 = match.groups()
+    tex = display or display2 or inline or inline2
+    try:
+        return latex2mathml.converter.convert(tex.strip(), display="block" if display or display2 else "inline")
+    except Exception:  # noqa: BLE001 (TeX the converter does not know is shown as TeX, not dropped)
+        return f"<code>{html.escape(match.group(0))}</code>"
+
+
+def math_to_mathml(markdown: str) -> str:
+    """`markdown` with its TeX turned into MathML (latex2mathml), outside code spans: the page shows math with no
+    script at all (browsers render MathML), offline and light."""
+    parts, last = [], 0
+    for code in _CODE.finditer(markdown):
+        parts += [_MATH.sub(_mathml, markdown[last:code.start()]), code.group(0)]
+        last = code.end()
+    parts.append(_MATH.sub(_mathml, markdown[last:]))
+    return "".join(parts)
 
 
 @cache
 def page_head() -> str:
-    """What the feedback page's head gets: the course's style, MathJax's configuration and MathJax itself."""
-    # Only "</script" would end the inline script early (a blanket "</" escape would break MathJax's regexes).
-    script = re.sub(r"</(script)", r"<\\/\1", mathjax_path().read_text(encoding="utf-8"), flags=re.IGNORECASE)
-    return (f"<style type=\"text/css\">{STYLE}</style>\n<script>{MATHJAX_CONFIG}</script>\n"
-            f"<script>{script}</script>")
+    """What the feedback page's head gets: the course's style (math is MathML already: no script)."""
+    return f"<style type=\"text/css\">{STYLE}</style>"
 
 
 def cell_title(grade_id: str) -> str:
@@ -126,6 +130,12 @@ def _as_text(data: dict) -> str:
                 "(an output that is not shown in feedback)")
 
 
+class CourseFeedbackExporter(HTMLExporter):
+    """nbconvert's HTML exporter under a name of its own, so that the course's feedback template is configured for
+    `GenerateFeedback` alone (`c.CourseFeedbackExporter...` in nbgrader_config.py). Set on `HTMLExporter`, it was
+    also the formgrader's template, and every submission view failed with HTTP 500."""
+
+
 class HideHiddenTests(NbGraderPreprocessor):
     enabled = Bool(True, help="Hide the source of hidden tests in feedback").tag(config=True)
 
@@ -139,20 +149,44 @@ class HideHiddenTests(NbGraderPreprocessor):
         return cell, resources
 
 
+_UNSAFE_ID = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def _instructor_markdown(info: dict) -> dict[str, str]:
+    """{grade_id: source} of the source notebook's locked markdown cells, from the gradebook (empty when it
+    cannot be read: then every markdown cell is shown as text)."""
+    from nbgrader.api import Gradebook
+    try:
+        with Gradebook(info["db_url"]) as gb:
+            record = gb.find_notebook(info["notebook"], info["assignment"])
+            return {c.name: c.source for c in record.source_cells if c.cell_type == "markdown" and c.locked}
+    except Exception:  # noqa: BLE001 (no gradebook, no record: nothing is trusted as markup)
+        return {}
+
+
 class FeedbackForStudents(NbGraderPreprocessor):
     """Names, paths, escaping and the page's head (see the module's docstring). Runs after nbconvert's
     CSSHTMLHeaderPreprocessor."""
 
     def preprocess(self, nb, resources):
         resources.setdefault("course_feedback", {})["head"] = page_head()
+        self._instructors = _instructor_markdown(resources.get("nbgrader", {}))
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         meta = cell.metadata.get("nbgrader", {})
+        if isinstance(meta, dict) and isinstance(meta.get("grade_id"), str):
+            # nbgrader's template writes grade_ids into attributes unescaped; a student may have chosen one.
+            meta["grade_id"] = _UNSAFE_ID.sub("_", meta["grade_id"])[:100]
         if meta.get("grade") or meta.get("task"):
             cell.metadata["course_feedback"] = {"title": cell_title(meta.get("grade_id", ""))}
-        if cell.cell_type == "markdown" and (meta.get("solution") or meta.get("task")):
-            cell.source = html.escape(cell.source, quote=False)        # a student's answer is text, not markup
+        # Markdown is rendered as markup only where it is the instructor's own text (a locked cell of the source,
+        # unchanged); a student's answer, a cell they added and the grader's notes (which quote what students
+        # chose: cell ids, file names) are text.
+        if cell.cell_type == "markdown" and self._instructors.get(meta.get("grade_id")) != cell.source:
+            cell.source = html.escape(cell.source, quote=False)
+        elif cell.cell_type == "markdown":
+            cell.source = math_to_mathml(cell.source)
         for out in cell.get("outputs", []):
             self._clean_output(out)
         return cell, resources

@@ -14,7 +14,9 @@ For each code cell of a (sanitized) submission, in order:
 A cell that kills the student's process, or runs past its time, costs that cell: it gets an error that says so, a
 fresh process replays the cells that had run cleanly, and the rest runs. Torch modules passed to a student's
 function arrive as `autograder.module_view` stand-ins; callables (a function to differentiate, a simulated
-device's clock) stay here and are called back. Case generators' results are cached per process (deep copies).
+device's clock) stay here and are called back. Case generators' results are cached per process (deep copies);
+module-level fixtures are read-only (`fixtures`), so one notebook's answer never changes what the next is judged
+against.
 """
 from __future__ import annotations
 
@@ -35,9 +37,9 @@ from pathlib import Path
 
 from nbformat.v4 import new_output
 
-from autograder.grading import launch, wire
+from autograder.grading import fixtures, launch, wire
 
-KERNEL_DIED, TIMEOUT, NOT_RUN = "KernelDied", "Timeout", "NotRun"
+KERNEL_DIED, TIMEOUT, NOT_RUN, PROTOCOL = "KernelDied", "Timeout", "NotRun", "ProtocolError"
 OUTPUT_LIMIT = 1 * 2**20              # characters of output kept per cell
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
@@ -57,6 +59,15 @@ class TrustedNotebook:
     """The source's trusted cells by grade_id, and the names the student's answers define."""
     cells: dict[str, TrustedCell]
     student_names: set[str] = field(default_factory=set)
+
+    def to_plain(self) -> dict:
+        """Plain data (what a job carries to a worker: no pickled objects); `from_plain` rebuilds it."""
+        return {"cells": {g: dataclasses.asdict(c) for g, c in self.cells.items()},
+                "student_names": sorted(self.student_names)}
+
+    @classmethod
+    def from_plain(cls, data: dict) -> TrustedNotebook:
+        return cls({g: TrustedCell(**c) for g, c in data["cells"].items()}, set(data["student_names"]))
 
     @classmethod
     def from_source_notebook(cls, nb) -> TrustedNotebook:
@@ -269,10 +280,14 @@ class KernelLost(BaseException):
 class StudentCodeError(Exception):
     """The student's function raised, or returned what cannot be graded; carries the student's own traceback."""
 
-    def __init__(self, name: str, error: dict):
+    def __init__(self, name: str, error):
+        if not isinstance(error, dict):     # what the student's process sent is its own responsibility
+            error = {"ename": PROTOCOL, "evalue": f"the student's process sent a malformed error "
+                                                  f"(a {type(error).__name__}, not an object)"}
         ename = str(error.get("ename", "Error"))
         self.ename = ename if _IDENTIFIER.match(ename) else "Error"
-        self.student_traceback = [str(line) for line in error.get("traceback", [])][-30:]
+        lines = error.get("traceback")
+        self.student_traceback = [str(line) for line in lines][-30:] if isinstance(lines, list) else []
         evalue = str(error.get("evalue", ""))[:4000]
         if not name:
             super().__init__(evalue)
@@ -323,8 +338,13 @@ class StudentProcess:
         return b"".join(chunks)
 
     def _receive(self, deadline: float) -> tuple[dict, bytes]:
-        n_text, n_blob = wire.parse_header(self._read(wire.HEAD_SIZE, deadline))
-        return wire.unpack(self._read(n_text, deadline)), self._read(n_blob, deadline)
+        """One reply. A frame the grader cannot read (not a frame, too large, not JSON, nested too deep) leaves the
+        pipe out of step: the process is treated as lost (the cell fails with the reason; a fresh one replays)."""
+        try:
+            n_text, n_blob = wire.parse_header(self._read(wire.HEAD_SIZE, deadline))
+            return wire.unpack(self._read(n_text, deadline)), self._read(n_blob, deadline)
+        except wire.WireError as err:
+            raise KernelLost(PROTOCOL, str(err)) from None
 
     def request(self, message: dict, blob: bytes, deadline: float, callbacks: dict | None = None):
         """Send a request; answer callback requests with `callbacks` until the reply comes."""
@@ -393,12 +413,28 @@ def error_output(ename: str, evalue: str, traceback: list[str] | None = None):
     return new_output("error", ename=ename, evalue=evalue, traceback=traceback or [f"{ename}: {evalue}"])
 
 
-def _streams(cell, stdout: str, stderr: str = "") -> None:
-    if stdout:
-        cell.outputs.append(new_output("stream", name="stdout", text=stdout[:OUTPUT_LIMIT]))
-    if stderr:   # nbgrader would fail a cell that wrote to stderr; a warning must not cost the points
-        text = "".join(f"[stderr] {line}\n" for line in stderr[:OUTPUT_LIMIT].splitlines())
-        cell.outputs.append(new_output("stream", name="stdout", text=text))
+class OutputBudget:
+    """What a notebook's cells may keep of what they print, applied as each output arrives (so a notebook printing
+    hundreds of MiB in small pieces holds at most the budget here, and ships at most that): `cell` characters per
+    cell, `total` for the notebook; the rest is dropped with a note saying so."""
+
+    def __init__(self, cell: int, total: int):
+        self.cell, self.left = min(cell, OUTPUT_LIMIT), total
+
+    def keep(self, cell, text: str) -> str:
+        used = sum(len(o.get("text", "")) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+        room = max(0, min(self.cell - used, self.left))
+        if len(text) > room:
+            text = text[:room] + f"\n[output cut: {len(text) - room} more characters, over the output budget]\n"
+        self.left -= min(len(text), self.left)
+        return text
+
+    def streams(self, cell, stdout: str, stderr: str = "") -> None:
+        if stdout:
+            cell.outputs.append(new_output("stream", name="stdout", text=self.keep(cell, stdout)))
+        if stderr:   # nbgrader would fail a cell that wrote to stderr; a warning must not cost the points
+            text = "".join(f"[stderr] {line}\n" for line in stderr[:OUTPUT_LIMIT].splitlines())
+            cell.outputs.append(new_output("stream", name="stdout", text=self.keep(cell, text)))
 
 
 class NotebookJudge:
@@ -415,6 +451,8 @@ class NotebookJudge:
         self.notebook_deadline = time.monotonic() + float(getattr(budget, "wall_s", 600))
         self.output: _Captured | None = None
         self.restarts = 0
+        self.kept = OutputBudget(int(getattr(budget, "cell_output_bytes", OUTPUT_LIMIT)),
+                                 int(getattr(budget, "output_bytes", 8 * OUTPUT_LIMIT)))
 
     # -- calls from the test's namespace into the student's process
     def call(self, name: str, args: tuple, kwargs: dict):
@@ -438,7 +476,8 @@ class NotebookJudge:
         except (wire.WireError, KeyError, TypeError, ValueError) as err:
             raise StudentCodeError(name, {"ename": "ReturnTypeError", "evalue": f"unreadable result ({err})"}) \
                 from None
-        wire.write_back([list(args), dict(kwargs)], after)
+        # In-place changes reach what the test built itself (a params dict, a generator), never a shared fixture.
+        wire.write_back([list(args), dict(kwargs)], after, skip=fixtures.is_frozen)
         wire.set_class_states(reply.get("classes"))
         return result
 
@@ -467,6 +506,10 @@ class NotebookJudge:
         if over:
             cell.outputs.append(error_output("OverBudget", f"the student's process was stopped, over budget: {over}; "
                                                            "it was restarted and the following cells were run"))
+        elif lost.ename == PROTOCOL:
+            cell.outputs.append(error_output(PROTOCOL, f"the student's process sent a reply the grader cannot read "
+                                                       f"({lost}); the cell fails, the process was restarted and "
+                                                       "the following cells were run"))
         elif lost.ename == TIMEOUT:
             cell.outputs.append(error_output(TIMEOUT, f"the cell did not finish within {self.timeout:g} s and was "
                                                       "stopped (an endless loop?); the student's process was "
@@ -476,7 +519,8 @@ class NotebookJudge:
                                                           "running this cell (os._exit, a crash, or the memory "
                                                           "limit); it was restarted and the following cells were "
                                                           "run"))
-        self.events.append(f"cell {index}: {over or ('timeout' if lost.ename == TIMEOUT else 'kernel died')}")
+        what = {TIMEOUT: "timeout", PROTOCOL: f"unreadable reply ({lost})"}.get(lost.ename, "kernel died")
+        self.events.append(f"cell {index}: {over or what}")
         self.restarts += 1
         if self.restarts > self.max_restarts or time.monotonic() >= self.notebook_deadline:
             return False
@@ -497,12 +541,10 @@ class NotebookJudge:
     # -- cells
     def run_in_kernel(self, cell, index: int, source: str) -> None:
         reply, _ = self._request({"op": "exec", "cell": index, "source": source}, b"")
-        _streams(cell, str(reply.get("stdout", "")), str(reply.get("stderr", "")))
+        self.kept.streams(cell, str(reply.get("stdout", "")), str(reply.get("stderr", "")))
         if not reply.get("ok"):
-            e = reply.get("error") or {}
-            err = StudentCodeError("", e)
-            cell.outputs.append(error_output(err.ename, str(e.get("evalue", ""))[:4000],
-                                             err.student_traceback or None))
+            err = StudentCodeError("", reply.get("error") or {})
+            cell.outputs.append(error_output(err.ename, str(err)[:4000], err.student_traceback or None))
         self.clean.append((index, source))
 
     def run_setup_here(self, source: str, gid: str) -> None:
@@ -538,7 +580,7 @@ class NotebookJudge:
             error = error_output(ename, str(err)[:8000], [f"{ename}: {str(err)[:8000]}"])
         finally:
             _capture_into(None)
-            _streams(cell, self.output.value())
+            self.kept.streams(cell, self.output.value())
             self.output = None
         if error is not None:
             cell.outputs.append(error)
@@ -549,6 +591,7 @@ class NotebookJudge:
         if any("torch" in s or "autograder.cases" in s for s in sources):
             import torch  # noqa: F401  (once per process, before any cell's time starts)
         cache_case_generators(sources)
+        fixtures.freeze_modules(sources)
         code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         # The notebook's time starts now: the grader's own set-up above (torch, once per process) is not the
         # student's.

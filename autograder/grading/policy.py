@@ -64,15 +64,76 @@ class Rules:
 
     @classmethod
     def from_source(cls, source_nb) -> Rules:
+        return cls.from_solutions({_meta(c).get("grade_id"): c.source for c in source_nb.cells
+                                   if c.cell_type == "code" and _meta(c).get("solution")})
+
+    @classmethod
+    def from_solutions(cls, solutions: dict[str, str]) -> Rules:
+        """The rules for the source's answer cells ({grade_id: source}, from the notebook or the gradebook)."""
         allowed, torch_cells = set(ALLOWED_MODULES), set()
-        for cell in source_nb.cells:
-            if cell.cell_type != "code" or not _meta(cell).get("solution") or (tree := _tree(cell.source)) is None:
+        for grade_id, source in solutions.items():
+            if (tree := _tree(source)) is None:
                 continue
             imports = _imports(tree)
             allowed |= imports - {"torch"}
             if "torch" in imports:
-                torch_cells.add(_meta(cell).get("grade_id"))
+                torch_cells.add(grade_id)
         return cls(allowed, frozenset(torch_cells))
+
+
+# Every way of importing is one rule: a call of these imports its first argument, like an `import` statement.
+IMPORT_CALLS = {"__import__", "import_module"}
+# Code run from a string is checked as code when the string is written out; otherwise it cannot be checked.
+CODE_CALLS = {"exec", "eval", "compile"}
+# Names that reach the import machinery without an import statement (`getattr(builtins, "__import__")`,
+# `__loader__`; `sys.modules` needs `import sys`, already read): a name the rule cannot follow is a violation.
+IMPORT_MACHINERY = {"__import__", "import_module", "__builtins__", "__loader__", "__spec__", "find_spec",
+                    "spec_from_file_location", "exec_module", "load_module", "run_module", "run_path"}
+
+
+def _called(node: ast.Call) -> str | None:
+    f = node.func
+    return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+
+
+def _literal(node: ast.Call) -> str | None:
+    arg = node.args[0] if node.args else None
+    return arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
+
+
+def _imported_names(tree, depth: int = 0) -> list[str]:
+    """What a cell imports, however it does it: `import`, `from ... import`, `__import__("x")`,
+    `importlib.import_module("x")`, code in a written-out string given to exec/eval/compile; "?" + the way, for
+    an import whose module the rule cannot read (a computed name, the import machinery reached by name)."""
+    names: list[str] = []
+    read = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call) and _called(n) in IMPORT_CALLS}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            names.append("." * node.level + (node.module or ""))
+        elif isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names.append(node.module)
+        elif isinstance(node, ast.Call) and _called(node) in IMPORT_CALLS:
+            literal = _literal(node)
+            names.append(literal if literal else f"?{_called(node)}(...) with a computed name")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in CODE_CALLS:
+            literal = _literal(node)
+            try:
+                inner = ast.parse(literal) if literal is not None and depth < 5 else None
+            except SyntaxError:
+                inner = ast.Module(body=[], type_ignores=[])      # fails at run time, with Python's message
+            names += _imported_names(inner, depth + 1) if inner is not None else \
+                [f"?{node.func.id}(...) of a computed string"]
+        elif id(node) in read:
+            continue
+        elif isinstance(node, ast.Name) and node.id in IMPORT_MACHINERY:
+            names.append(f"?{node.id}")
+        elif isinstance(node, ast.Attribute) and node.attr in IMPORT_MACHINERY:
+            names.append(f"?.{node.attr}")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in IMPORT_MACHINERY:
+            names.append(f"?{node.value!r}")
+    return names
 
 
 def check_cell(source: str, rules: Rules, cell: str | None) -> list[Violation]:
@@ -80,21 +141,19 @@ def check_cell(source: str, rules: Rules, cell: str | None) -> list[Violation]:
     if tree is None:
         return []
     out: list[Violation] = []
-    for node in ast.walk(tree):
-        if not isinstance(node, (ast.Import, ast.ImportFrom)):
-            continue
-        if isinstance(node, ast.ImportFrom) and node.level:
-            names = ["." * node.level + (node.module or "")]
+    allowed = ", ".join(sorted(rules.allowed_modules - {"__future__"}))
+    for name in _imported_names(tree):
+        if name.startswith("?"):
+            message = (f"an import the rule cannot read ({name[1:]}); import modules with `import numpy as np` "
+                       f"(allowed: {allowed})")
         else:
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
-        for name in names:
             root = name.split(".")[0]
             if root in rules.allowed_modules or (root == "torch" and cell in rules.torch_cells):
                 continue
-            allowed = ", ".join(sorted(rules.allowed_modules - {"__future__"}))
-            v = Violation(cell, NUMPY_ONLY, f"`import {name}` (allowed: {allowed})")
-            if all(str(v) != str(o) for o in out):
-                out.append(v)
+            message = f"`import {name}` (allowed: {allowed})"
+        v = Violation(cell, NUMPY_ONLY, message)
+        if all(str(v) != str(o) for o in out):
+            out.append(v)
     return out
 
 
@@ -118,3 +177,17 @@ def zeroed_tests(violations: list[Violation], grade_ids: list[str]) -> dict[str,
         for g in own or grade_ids:
             out.setdefault(g, []).append(str(v))
     return out
+
+
+def mark_tests(nb, violations: list[Violation]) -> None:
+    """Write the reason into each test cell a violation costs, as an error output first, so that nbgrader's own
+    scoring (SaveAutoGrades) gives it no points and its feedback shows why."""
+    from nbformat.v4 import new_output
+    graded = [_meta(c).get("grade_id") for c in nb.cells if _meta(c).get("grade") and _meta(c).get("grade_id")]
+    zeroed = zeroed_tests(violations, graded)
+    for cell in nb.cells:
+        reasons = zeroed.get(_meta(cell).get("grade_id")) if cell.cell_type == "code" and _meta(cell).get("grade") \
+            else None
+        if reasons:
+            cell.outputs.insert(0, new_output("error", ename="GradingPolicy", evalue=" | ".join(reasons),
+                                              traceback=["GradingPolicy: " + " | ".join(reasons)]))

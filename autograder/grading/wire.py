@@ -131,7 +131,13 @@ def decode(tree, blob: bytes, rebuild=None):
             return rebuild(walk(v["v"], depth + 1))
         raise WireError(f"unknown kind {kind!r}")
 
-    return walk(tree, 0)
+    try:
+        return walk(tree, 0)
+    except WireError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError, RecursionError) as err:
+        # A malformed description ({"$": "list"} without "v", a bigint of a million digits): the sender's fault.
+        raise WireError(f"malformed value ({type(err).__name__})") from None
 
 
 # ---------------------------------------------------------------- stateful arguments: random generators
@@ -172,10 +178,11 @@ def keep_described(description) -> Described:
     return Described(description)
 
 
-def write_back(original, new, depth: int = 0) -> None:
+def write_back(original, new, depth: int = 0, skip=None) -> None:
     """Make `original` (the grader's argument) look as the student's function left its copy `new`: arrays and
-    containers changed in place, generators advanced. Only containers the grader owns are touched, never replaced."""
-    if depth > MAX_DEPTH:
+    containers changed in place, generators advanced. Only containers the grader owns are touched, never replaced;
+    nothing for which `skip(obj)` is true (a shared fixture) is touched at all, nor anything inside it."""
+    if depth > MAX_DEPTH or (skip is not None and skip(original)):
         return
     if type(original) is np.ndarray and type(new) is np.ndarray:
         if original.shape == new.shape and original.flags.writeable and not np.array_equal(
@@ -191,13 +198,13 @@ def write_back(original, new, depth: int = 0) -> None:
             del original[key]
         for key, value in new.items():
             if key in original and _same_kind(original[key], value):
-                write_back(original[key], value, depth + 1)
+                write_back(original[key], value, depth + 1, skip)
             elif not isinstance(value, Described):
                 original[key] = value
     elif type(original) is list and type(new) is list:
         for i, value in enumerate(new[:len(original)]):
             if _same_kind(original[i], value):
-                write_back(original[i], value, depth + 1)
+                write_back(original[i], value, depth + 1, skip)
             elif not isinstance(value, Described):
                 original[i] = value
         if len(new) < len(original):
@@ -206,7 +213,7 @@ def write_back(original, new, depth: int = 0) -> None:
             original.extend(v for v in new[len(original):] if not isinstance(v, Described))
     elif type(original) is tuple and type(new) is tuple and len(original) == len(new):
         for a, b in zip(original, new):
-            write_back(a, b, depth + 1)
+            write_back(a, b, depth + 1, skip)
 
 
 def _same_kind(a, b) -> bool:
@@ -305,10 +312,35 @@ HEAD_SIZE = len(MAGIC) + HEADER.size
 
 
 def unpack(text: bytes) -> dict:
+    """The message in a frame, its strings scrubbed of what UTF-8 cannot carry (a lone surrogate the student's code
+    printed); WireError, with the reason, for anything else: not JSON, not an object, nested too deep."""
     try:
         message = json.loads(text)
-    except ValueError as err:
-        raise WireError(f"unreadable reply ({err})") from None
+    except (ValueError, RecursionError) as err:   # json's own recursion: `[[[[...]]]]` thousands deep
+        why = "nested too deep" if isinstance(err, RecursionError) else str(err)[:200]
+        raise WireError(f"unreadable reply ({why})") from None
     if type(message) is not dict:
-        raise WireError("unreadable reply")
-    return message
+        raise WireError(f"unreadable reply (a JSON {type(message).__name__}, not an object)")
+    return scrub(message)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub_text(text: str) -> str:
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
+def scrub(value, depth: int = 0):
+    """`value` with every string's lone surrogates replaced by U+FFFD (they cannot be written as UTF-8, so a
+    notebook or a gradebook row holding one could not be saved); WireError past MAX_DEPTH + 8 levels."""
+    if depth > MAX_DEPTH + 8:
+        raise WireError("unreadable reply (nested too deep)")
+    t = type(value)
+    if t is str:
+        return scrub_text(value)
+    if t is list:
+        return [scrub(v, depth + 1) for v in value]
+    if t is dict:
+        return {scrub(k, depth + 1): scrub(v, depth + 1) for k, v in value.items()}
+    return value

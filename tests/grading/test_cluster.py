@@ -1,6 +1,7 @@
 """Grading through a real Dask cluster (a `dask scheduler` and `dask worker` processes on 127.0.0.1): the same grades
-as a local run, every submission recorded exactly once even when a worker dies mid-run, and a worker whose checkout
-differs from the coordinator's stops the run with an error naming it."""
+as a local run, every submission recorded exactly once even when a worker dies mid-run, a worker whose checkout
+differs from the coordinator's, or that carries the no-sandbox override, is left out while the run goes on, and a
+cluster with no good worker stops the run with an error naming each and what differs."""
 import shutil
 import threading
 import time
@@ -79,7 +80,7 @@ def _checkout_copy(dest, change_solution: bool):
         notebook.write_text(notebook.read_text().replace("tanh", "tanh ", 1))
 
 
-def test_worker_with_another_checkout_stops_the_run(tmp_path, small_class):
+def test_cluster_without_a_good_worker_stops_the_run(tmp_path, small_class):
     course = copy_class(small_class, tmp_path)
     other = tmp_path / "other-checkout"
     _checkout_copy(other, change_solution=True)
@@ -118,3 +119,31 @@ def test_a_failing_job_is_reported_not_fatal():
         return {"ok": True}
     out = dict((job["id"], r) for job, r in cluster.run_jobs(fn, [{"id": "a"}, {"id": "bad"}], log=lambda *a: None))
     assert out["a"] == {"ok": True} and out["bad"] == {"id": "bad", "error": "OSError: disk full"}
+
+
+def test_bad_workers_are_left_out_and_the_run_goes_on(tmp_path, small_class, local_grades):
+    """Issue 25: a worker with another checkout, and one started with the no-sandbox override in its environment
+    (which used to run student code unsandboxed and pass the preflight), take no notebook; the good one grades
+    them all."""
+    from autograder.grading import sandbox
+    course = copy_class(small_class, tmp_path)
+    other = tmp_path / "other-checkout"
+    _checkout_copy(other, change_solution=True)
+    with dask_cluster(tmp_path / "dask", workers=1) as dc:
+        dc.add_worker("stale", root=other)
+        dc.add_worker("unsafe", env={sandbox.UNSAFE_ENV: "1"})
+        dc.wait_for_workers(3)
+        run, ran, lines = _grade_logged(course, dc.address)
+    assert grades(run) == local_grades
+    left_out = [line for line in lines if " left out: " in line]
+    assert any("solutions/ at " in line for line in left_out), lines
+    assert any(sandbox.UNSAFE_ENV in line for line in left_out), lines
+    assert sorted(ran) == sorted(f"{CHAPTER}/{s}" for s in STUDENTS)
+
+
+def test_no_sandbox_override_is_refused_on_a_worker_and_with_a_scheduler(monkeypatch, tmp_path):
+    from autograder.grading import sandbox
+    monkeypatch.setenv(sandbox.UNSAFE_ENV, "1")
+    assert "override is refused" in " ".join(cluster.sandbox_problems("tcp://10.0.0.7:1"))
+    with pytest.raises(SystemExit, match="unsafe-no-sandbox"):
+        grade(tmp_path, ["x"], scheduler="tcp://127.0.0.1:1", unsafe_no_sandbox=True, log=lambda *a: None)

@@ -43,3 +43,28 @@ def test_only_imports_are_ruled(source, bad):
     rules = Rules.from_source(nbformat.v4.new_notebook())
     found = check_cell(source + "\nnp.allclose = print\ngetattr(np, 'x')\nopen('f')", rules, "step")
     assert [bad in v.message for v in found] == ([True] if bad else []), found
+
+
+@pytest.mark.parametrize("source, said", [
+    ('sp = __import__("sympy")', "`import sympy`"),
+    ('import numpy as np\nsp = np.__builtins__["__import__"]("sympy")', "cannot read"),
+    ('import importlib\nsp = importlib.import_module("sympy")', "`import importlib`"),
+    ('from importlib import import_module\nsp = import_module("sympy")', "`import sympy`"),
+    ('m = __import__("sub" + "process")', "computed name"),
+    ('exec("import subprocess")', "`import subprocess`"),
+    ('eval(compile("__import__(\\"os\\")", "x", "eval"))', "`import os`"),
+    ('code = "import os"\nexec(code)', "computed string"),
+    ('f = getattr(__builtins__, "__import__")', "cannot read"),
+    ('import builtins as b\nf = vars(b)["__imp" "ort__"]', "`import builtins`"),
+])
+def test_every_way_of_importing_is_ruled_alike(source, said):
+    """`__import__("sympy")` costs what `import sympy` costs (issue 25): a call, a string run as code, or the
+    import machinery reached by name."""
+    rules = Rules.from_source(nbformat.v4.new_notebook())
+    found = check_cell(source, rules, "step")
+    assert found and any(said in v.message for v in found), found
+
+
+def test_allowed_modules_are_allowed_however_imported():
+    rules = Rules.from_source(nbformat.v4.new_notebook())
+    assert check_cell('np = __import__("numpy")\nexec("import math")', rules, "step") == []

@@ -61,9 +61,10 @@ class DaskCluster:
     scheduler: subprocess.Popen
     workers: list[subprocess.Popen] = field(default_factory=list)
 
-    def add_worker(self, name: str, root: Path = ROOT) -> subprocess.Popen:
-        """A `dask worker` process (one thread) whose `autograder` package is the one in `root`."""
-        env = dict(os.environ, PYTHONPATH=str(root), OMP_NUM_THREADS="1")
+    def add_worker(self, name: str, root: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.Popen:
+        """A `dask worker` process (one thread) whose `autograder` package is the one in `root` (`env`: more
+        environment variables)."""
+        env = dict(os.environ, PYTHONPATH=str(root), OMP_NUM_THREADS="1", **(env or {}))
         local = self.folder / name
         local.mkdir(parents=True, exist_ok=True)
         cmd = [str(BIN / "dask"), "worker", self.address, "--name", name, "--nthreads", "1", "--nworkers", "1",

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from nbformat.v4 import new_markdown_cell
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Integer
 
-from autograder.grading import judge, launch, nbgrader_speedups, sandbox
+from autograder.grading import judge, launch, nbgrader_speedups, policy, sandbox
 
 _DEFAULT = sandbox.Budget()
 
@@ -44,4 +45,12 @@ class TrustedExecute(NbGraderPreprocessor):
         events = judge.judge_notebook(nb, trusted, timeout=self.timeout, budget=budget, extra_files=extra)
         for event in events:
             self.log.warning("%s: %s", info.get("student"), event)
+        # What the sanitizing preprocessors found (CleanSubmission, ApplyRules), shown as `course.py grade` does.
+        state = nb.metadata.pop("autograder", None)
+        state = state if isinstance(state, dict) else {}
+        violations = [policy.Violation(**v) for v in state.get("violations", [])]
+        policy.mark_tests(nb, violations)
+        notes = [*state.get("notes", []), *(f"kernel: {e}" for e in events), *(f"rule broken: {v}" for v in violations)]
+        if notes:
+            nb.cells.insert(0, new_markdown_cell("**Grader's notes**\n\n" + "\n".join(f"* {n}" for n in notes)))
         return nb, resources
