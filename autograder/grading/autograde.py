@@ -45,7 +45,6 @@ import functools
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import sys
 import time
@@ -87,6 +86,7 @@ from autograder.grading.reading import read_submission, read_timestamp
 from autograder.grading.record import one_transaction
 from autograder.grading.release import nbgrader
 from autograder.grading.results import CellResult, StudentResult, error_reason
+from autograder.grading.student_ids import unsafe_id_reason
 from autograder.layout import ROOT
 
 WORK_DIRS = ("submitted", "autograded", "feedback", "grading")
@@ -96,19 +96,10 @@ UNHASHED = {*WORK_DIRS, "gradebook.db", LOCK_FILE, ".venv", ".git", "_build", "_
 UNHASHED |= {"exchange", "downloaded"}      # students submit and LMS archives arrive while grading runs
 
 NOT_GRADED = "not graded"
-SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
 
 
 class NotGraded(Exception):
     """The grader's own failure on one submission (never the student's fault, never a zero)."""
-
-
-def unsafe_id_reason(student: str) -> str | None:
-    if SAFE_ID.fullmatch(student) and student not in (".", ".."):
-        return None
-    shown = student if len(student) <= 40 else student[:40] + f"... ({len(student)} characters)"
-    return (f"student id {shown!r} is not a safe file name (letters, digits and ._@+- only, at most 64 "
-            "characters): rename the folder in submitted/ and grade again")
 
 
 @dataclass

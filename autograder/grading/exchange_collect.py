@@ -5,7 +5,10 @@ symbolic links: a notebook left in the exchange as a link to `solutions/` arrive
 (full marks, and the solution's code in the feedback). Here only regular files and folders are copied; a link, or
 anything else that is not a plain file (a FIFO, a device), is left out with a warning naming it, and a submission
 folder that is itself a link is not collected. nbgrader's own limits (ignore/include patterns, file and folder
-sizes, group-shared modes) apply as before. Configured in nbgrader_config.py (`c.ExchangeFactory.collect`).
+sizes, group-shared modes) apply as before. A submission whose student id breaks the course's rule
+(student_ids.py: it names folders) is left out with the reason; collecting before the chapter was released (no
+inbound/ in the exchange) says so in one line with the command to run. Configured in nbgrader_config.py
+(`c.ExchangeFactory.collect`).
 """
 from __future__ import annotations
 
@@ -16,8 +19,26 @@ import stat
 from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.utils import ignore_patterns
 
+from autograder.grading.student_ids import unsafe_id_reason
+
 
 class CollectWithoutLinks(ExchangeCollect):
+
+    def init_src(self):
+        inbound = os.path.join(self.root, self.coursedir.course_id, "inbound")
+        if self.coursedir.course_id and not os.path.isdir(inbound):
+            chapter = self.coursedir.assignment_id
+            self.fail(f"nothing to collect: the exchange has no {inbound} (the chapter was never released): run "
+                      f"`python3 course.py nbgrader release_assignment {chapter}` first, and students submit after")
+        super().init_src()
+        kept = []
+        for record in self.src_records:
+            why = unsafe_id_reason(record["username"], fix="the submission folder's name was not made by nbgrader")
+            if why:
+                self.log.warning("not collected: %s: %s", record["filename"], why)
+            else:
+                kept.append(record)
+        self.src_records = kept
 
     def do_copy(self, src, dest, log=None):
         if os.path.islink(src):

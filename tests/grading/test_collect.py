@@ -44,3 +44,27 @@ def test_collect_does_not_follow_links(tmp_path, monkeypatch):
     assert not os.path.lexists(linker / "notes.txt")
     assert not os.path.lexists(submitted / "linked_folder" / CHAPTER / f"{CHAPTER}.ipynb")
     assert "is a symbolic link" in result.stderr + result.stdout
+
+
+def test_collect_refuses_unsafe_ids_and_says_when_nothing_was_released(tmp_path, monkeypatch):
+    """A folder in inbound/ whose student id breaks the course's rule (any account can write there; the id names
+    folders and LMS rows) is left out with the reason. Collecting before release says what to run, in one line."""
+    course = course_folder.make_course(tmp_path / "course", [CHAPTER])
+    exchange = tmp_path / "exchange"
+    monkeypatch.setenv("NBGRADER_EXCHANGE", str(exchange))
+    exchange.mkdir()
+    result = nbgrader("collect", CHAPTER, root=course, check=False)
+    assert result.returncode != 0
+    assert f"release_assignment {CHAPTER}` first" in result.stderr and "Traceback" not in result.stderr
+    stamp = "2026-01-01 10:00:00.000000 UTC"
+    for student in ("pat smith;x", "honest"):
+        folder = exchange / COURSE_ID / "inbound" / f"{student}+{CHAPTER}+{stamp}"
+        folder.mkdir(parents=True)
+        (folder / "timestamp.txt").write_text(stamp)
+        (folder / f"{CHAPTER}.ipynb").write_text((course / "exercises" / CHAPTER / f"{CHAPTER}.ipynb").read_text())
+    os.chmod(exchange, 0o777)
+    result = nbgrader("collect", CHAPTER, root=course, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (course / "submitted" / "honest" / CHAPTER / f"{CHAPTER}.ipynb").is_file()
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == ["honest"]
+    assert "student id 'pat smith;x' is not a safe file name" in result.stderr + result.stdout

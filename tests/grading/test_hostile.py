@@ -222,7 +222,8 @@ def test_class_report(hostile_run):
 
 def test_submissions_read_safely_and_within_budget(tmp_path):
     """Without running anything: symlinks refused, sizes and cell counts checked, unsafe ids named."""
-    from autograder.grading.autograde import read_submission, read_timestamp, unsafe_id_reason
+    from autograder.grading.autograde import read_submission, read_timestamp
+    from autograder.grading.student_ids import unsafe_id_reason
     folder = tmp_path / "submitted" / "s1" / CHAPTER
     folder.mkdir(parents=True)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1") for _ in range(401)])
