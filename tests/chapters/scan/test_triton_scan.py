@@ -2,13 +2,9 @@
 under Triton's interpreter (TRITON_INTERPRET=1 in a fresh process, so no GPU is needed): lengths that are not
 multiples of the time chunk, several chunks, a column count that does not fill the last tile, with and without h_0,
 in float64 (to rounding) and float32 (to float32 precision)."""
-import json
-import os
-import subprocess
-import sys
 
 from autograder.book.scan_triton import memory_bound_seconds
-from autograder.layout import ROOT
+from tests.helpers.triton_interpreter import run_interpreted
 
 _KERNEL_VS_REFERENCE = """
 import json, torch
@@ -32,11 +28,7 @@ print(json.dumps(errors))
 
 
 def test_triton_scan_matches_the_loop_under_the_interpreter():
-    env = dict(os.environ, TRITON_INTERPRET="1")
-    out = subprocess.run([sys.executable, "-c", _KERNEL_VS_REFERENCE], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=600)
-    assert out.returncode == 0, f"the kernel check crashed:\n{out.stderr[-3000:]}"
-    errors = json.loads(out.stdout.strip().splitlines()[-1])
+    errors = run_interpreted(_KERNEL_VS_REFERENCE)
     assert errors["torch.float64"] < 1e-12 and errors["torch.float32"] < 1e-5, errors
 
 

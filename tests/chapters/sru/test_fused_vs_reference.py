@@ -2,18 +2,14 @@
 reference, `autograder.references.sru.sru_forward`: the chain that makes the timed kernel the same SRU as the
 graded one. The kernel runs under Triton's interpreter (TRITON_INTERPRET=1) in a fresh process, so no GPU is needed.
 """
-import json
 import math
-import os
-import subprocess
-import sys
 
 import pytest
 import torch
 
 from autograder.book.sru_triton import sru_recurrence
-from autograder.layout import ROOT
 from autograder.references.sru import sru_forward
+from tests.helpers.triton_interpreter import run_interpreted
 
 
 def _case(T, B, d_in, h, seed, given_c0):
@@ -69,9 +65,5 @@ print(json.dumps(errors))
 
 
 def test_triton_kernel_matches_reference_under_the_interpreter():
-    env = dict(os.environ, TRITON_INTERPRET="1")
-    out = subprocess.run([sys.executable, "-c", _KERNEL_VS_REFERENCE], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=600)
-    assert out.returncode == 0, f"the kernel check crashed:\n{out.stderr[-3000:]}"
-    errors = json.loads(out.stdout.strip().splitlines()[-1])
+    errors = run_interpreted(_KERNEL_VS_REFERENCE)
     assert max(errors) < 1e-12, f"fused kernel vs SRU reference, max error per case: {errors}"
