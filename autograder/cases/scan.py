@@ -173,11 +173,6 @@ class Counted:
         return self.fn(*args, **kwargs)
 
 
-def _combine(a1, b1, a2, b2):
-    """The combine, in NumPy (what the tests hand over; the learner's process may have no torch)."""
-    return a2 * a1, a2 * b1 + b2
-
-
 def _scan(a, b, H0=None):
     """Every state of h_t = a_t h_(t-1) + b_t by the sequential loop, in NumPy (what the tests hand over)."""
     h = np.zeros_like(b[0]) if H0 is None else np.asarray(H0, dtype=np.float64)
@@ -213,17 +208,17 @@ def check_rounds(linear_scan, lengths=(16, 100)) -> None:
     rng = np.random.default_rng(11)
     for T in lengths:
         a, b = _gates(rng, T, 2, 3)
-        combine = Counted(_combine, "combine")
-        H = linear_scan(a, b, None, combine=combine)
+        counting = Counted(combine, "combine")   # the reference's combine (NumPy arrays work)
+        H = linear_scan(a, b, None, combine=counting)
         most = 2 * rounds(T) + 1
-        if combine.calls == 0:
+        if counting.calls == 0:
             raise CheckFailure(
                 f"linear_scan never called the combine it was given (T = {T}).\nCombine the maps with the function "
                 "passed as `combine` (the tests hand over their own and count the rounds), in rounds over whole "
                 "arrays: step 1, 2, 4, ...")
-        if combine.calls > most:
+        if counting.calls > most:
             raise CheckFailure(
-                f"linear_scan called combine {combine.calls} times for T = {T}: that is a loop over time.\nA scan "
+                f"linear_scan called combine {counting.calls} times for T = {T}: that is a loop over time.\nA scan "
                 f"combines whole arrays in ceil(log2 T) = {rounds(T)} rounds (Blelloch's two sweeps: about twice "
                 f"that, at most {most} calls here): combine a[s:] with a[:-s] for s = 1, 2, 4, ..., not step by step.")
         check_close(H, _scan(a, b), "H (with the combine the test hands over)", time_axis=0,
