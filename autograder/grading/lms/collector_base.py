@@ -1,6 +1,7 @@
 """The part of zip_collect's collector plugins that does not depend on the LMS: find the student on the roster, name
 the file as the chapter's notebook, pass on the archive's time, say why each other file is skipped, and end with a
-count (a collection that collects nothing, or finds no archive, fails with one line saying what to do)."""
+count (a collection that collects nothing, or finds no archive, fails with one line saying what to do), and give
+each submission the secret that lets its feedback through the exchange (autograder/lms_upload.py)."""
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ from nbgrader.plugins import FileNameCollectorPlugin
 
 from autograder.grading.lms.common import Roster
 from autograder.grading.student_ids import unsafe_id_reason
+from autograder.lms_upload import upload_secret
 
 LMS_RECORD = "lms.json"        # beside timestamp.txt: what the LMS said of the submission (its file, LATE flag)
 
@@ -96,6 +98,16 @@ class LmsCollector(FileNameCollectorPlugin):
                                                    app.coursedir.assignment_id)
                 with open(os.path.join(folder, LMS_RECORD), "w") as f:
                     json.dump(record, f, indent=1)
+                _write_secret(folder, student, app.coursedir.assignment_id)
             app.log.info("collected %d submission(s); %d file(s) skipped", len(collected_data), len(self.skipped))
 
         app._transfer_files = transfer_and_count
+
+
+def _write_secret(folder: str, student: str, chapter: str) -> None:
+    """submission_secret.txt from the collected bytes (autograder/lms_upload.py): release_feedback files the page
+    under it, and the student's `python -m autograder.lms_upload` derived the same one when uploading."""
+    with open(os.path.join(folder, f"{chapter}.ipynb"), "rb") as f:
+        secret = upload_secret(student, f.read())
+    with open(os.path.join(folder, "submission_secret.txt"), "w") as f:
+        f.write(secret)
