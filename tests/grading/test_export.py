@@ -1,11 +1,13 @@
-"""Grades out in the formats Canvas and Moodle import, each read back and checked column by column against the
-gradebook and what each LMS's import reads (export_base.py, canvas_export.py, moodle_export.py), with the per-test
-reasons in feedback_reasons.csv: blank cells where nothing was graded (unless asked for zeros), LMS ids only from the
-roster's columns that hold them, a warning per student the LMS cannot match, every file under grading/."""
+"""Grades out in the formats Canvas and Moodle import, each read back by the rules of that LMS's importer (written
+from its source below: what each requires, what each ignores, how each reads a blank) and checked column by column
+against the gradebook (export_base.py, canvas_export.py, moodle_export.py), with the per-test reasons in
+feedback_reasons.csv: "no grade" where nothing was graded (unless asked for zeros), LMS ids only from the roster's
+columns that hold them, a warning per student the LMS cannot match, every file under grading/."""
 from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +18,7 @@ from nbformat.v4 import new_output
 from nbgrader.api import Gradebook
 
 from autograder.grading import course_folder
-from autograder.grading.lms.canvas_export import CANVAS_COLUMNS
+from autograder.grading.lms.canvas_export import CANVAS_COLUMNS, CANVAS_IGNORES
 from autograder.grading.lms.moodle_export import MOODLE_COLUMNS
 from autograder.grading.roster import import_roster
 from autograder.layout import ROOT
@@ -76,42 +78,94 @@ def read(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def cell(value: str, score: float | None) -> bool:
-    return value == "" if score is None else float(value) == pytest.approx(score)
+# What each LMS takes from a file, written from its importer's source (the rules that decide a grade, nothing else).
+# Canvas's users in this test: user id -> (name, sortable name).
+CANVAS_USERS = {"12345": ("Ada Lovelace", "Lovelace, Ada"), "23456": ("Alan Turing", "Turing, Alan"),
+                "34567": ("Grace Hopper", "Hopper, Grace")}
+
+
+def canvas_reads(path: Path) -> tuple[dict[str, str], dict[str, dict[str, str | None]]]:
+    """(points possible per assignment, Canvas user id -> assignment -> grade, None for "no grade"), as canvas-lms's
+    GradebookImporter parses a file (app/models/gradebook_importer.rb: header?, update_column_count,
+    strip_non_assignment_columns, check_for_non_student_row, process_student) and ProcessGradebookUpload posts it
+    (a blank cell is posted as an empty grade)."""
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    header = rows[0]
+    assert len(header) > 3 and "Student" in header[0] and "ID" in header[1], "Canvas: invalid header row"
+    student_columns = 3
+    if re.search(r"SIS\s+Login\s+ID", header[2]):
+        student_columns += 1
+    elif re.search(r"SIS\s+User\s+ID", header[2]) and re.search(r"SIS\s+Login\s+ID", header[3]):
+        student_columns += 2
+    assert "Section" in header[student_columns - 1], "Canvas: the last student column must be Section"
+    assignments = [(i, h) for i, h in enumerate(header) if i >= student_columns and not CANVAS_IGNORES.search(h)]
+    points, grades = {}, {}
+    for row in rows[1:]:
+        if "Points Possible" in row[0]:
+            points = {h: row[i] for i, h in assignments}
+            continue
+        user = row[1] if row[1] in CANVAS_USERS else next(          # by ID, then (no SIS ids here) by name
+            (u for u, names in CANVAS_USERS.items() if row[0] in names), None)
+        assert user is not None, f"Canvas matches no user to {row[:2]}"
+        grades[user] = {h: row[i].strip() or None for i, h in assignments}
+    return points, grades
+
+
+def moodle_reads(path: Path, map_from: str = "Email address") -> dict[str, dict[str, float | None]]:
+    """email -> grade item -> grade (None for "no grade"), as Moodle's CSV grade import reads a file mapped from
+    `map_from` to useremail (grade/import/csv/classes/load_data.php: prepare_import_grade_data, update_grade_item):
+    the user is not reset between lines, so a row with a blank identifier would take the row above's user."""
+    rows = read(path)
+    grades, user = {}, None
+    for row in rows:
+        user = row[map_from] or user
+        assert row[map_from], f"a row with no {map_from} ({row}) would go to {user or 'nobody: import aborted'}"
+        grades[user] = {k: None if v.strip() in ("", "-") else float(v) for k, v in row.items()
+                        if k not in MOODLE_COLUMNS}
+    return grades
 
 
 def test_canvas_export(course):
     result = nbgrader(course, "export", "--exporter=autograder.grading.lms.canvas_export.CanvasExport")
     assert result.returncode == 0, result.stderr
-    rows = read(course / "grading" / "canvas_grades.csv")
-    assert list(rows[0]) == CANVAS_COLUMNS + [UNGRADED, CHAPTER]
-    points, students = rows[0], {r["Student"]: r for r in rows[1:]}
+    path = course / "grading" / "canvas_grades.csv"
+    assert list(read(path)[0]) == CANVAS_COLUMNS + [CHAPTER], "a chapter nobody's graded yet is left out"
+    assert f"left out, nobody has a graded submission yet: {UNGRADED}" in result.stderr
+    points, grades = canvas_reads(path)
     want = expected(course)
-    assert points["Student"] == "Points Possible" and float(points[CHAPTER]) == want["s001"][1]
-    assert set(students) == {"Lovelace, Ada", "Turing, Alan", "Hopper, Grace"}
-    # ID: Canvas's user id from the roster's lms_user_id; the course has no SIS ids, so those stay blank.
-    assert [(r["ID"], r["SIS User ID"], r["SIS Login ID"], r["Section"]) for r in rows[1:]] == [
-        ("12345", "", "", ""), ("23456", "", "", ""), ("", "", "", "")]
-    by_id = dict(zip(["s001", "s002", "s003"], rows[1:]))
+    assert points == {CHAPTER: str(want["s001"][1])}
+    # Ada and Alan matched by ID (the roster's lms_user_id); Grace has none, so Canvas matches her by name only.
+    canvas_id = {"s001": "12345", "s002": "23456", "s003": "34567"}
     for sid, (score, _) in want.items():
-        assert cell(by_id[sid][CHAPTER], score), (sid, by_id[sid][CHAPTER], score)
-        assert by_id[sid][UNGRADED] == "", "a chapter nobody's graded yet is blank, not 0"
-    assert by_id["s003"][CHAPTER] == "", "no submission: blank, which leaves Canvas's grade as it is"
+        got = grades[canvas_id[sid]][CHAPTER]
+        assert (got is None) if score is None else float(got) == pytest.approx(score), (sid, got, score)
+    assert grades["34567"][CHAPTER] is None, "no submission: no grade, never 0"
+    rows = read(path)[1:]
+    assert [(r["ID"], r["SIS User ID"], r["SIS Login ID"], r["Section"]) for r in rows] == [
+        ("12345", "", "", ""), ("23456", "", "", ""), ("", "", "", "")], "SIS columns stay blank: no SIS ids"
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         lost = gb.find_grade(FAILED_TEST, CHAPTER, CHAPTER, "s002").max_score
     assert want["s002"][0] == want["s001"][0] - lost - 1.0   # the failed test, and the late penalty
     warnings = [line for line in result.stderr.splitlines() if "has no lms_user_id" in line]
-    assert len(warnings) == 1 and "s003 has no lms_user_id on the roster: Canvas cannot match the row" in warnings[0]
+    assert len(warnings) == 1 and "s003 has no lms_user_id on the roster: Canvas can match the row only by the " \
+        "name 'Hopper, Grace'" in warnings[0]
     assert (course / "grading" / "feedback_reasons.csv").exists()
     assert [p.name for p in course.glob("*.csv")] == ["roster.csv"], "exports go under grading/, not the course root"
+
+
+def test_a_column_canvas_would_ignore_is_refused(course):
+    result = nbgrader(course, "export", "--exporter=autograder.grading.lms.canvas_export.CanvasExport",
+                      f"--LmsExport.assignment_columns={{'{CHAPTER}': 'Final Grade'}}", "--to=grading/x.csv")
+    assert result.returncode == 1 and "Canvas ignores a column named 'Final Grade'" in result.stderr, result.stderr
 
 
 def test_missing_as_zero_when_asked(course):
     result = nbgrader(course, "export", "--exporter=autograder.grading.lms.canvas_export.CanvasExport",
                       "--LmsExport.missing_as_zero=True", "--to=grading/zeros.csv")
     assert result.returncode == 0, result.stderr
-    by_name = {r["Student"]: r for r in read(course / "grading" / "zeros.csv")[1:]}
-    assert (by_name["Hopper, Grace"][CHAPTER], by_name["Hopper, Grace"][UNGRADED]) == ("0.0", "0.0")
+    _, grades = canvas_reads(course / "grading" / "zeros.csv")
+    assert (grades["34567"][CHAPTER], grades["34567"][UNGRADED]) == ("0.0", "0.0")
 
 
 def test_moodle_export_selected_in_the_config(course):
@@ -124,14 +178,29 @@ def test_moodle_export_selected_in_the_config(course):
         (course / "nbgrader_config.py").write_text(config)
     assert result.returncode == 0, result.stderr
     rows = read(course / "out" / "moodle.csv")
-    assert list(rows[0]) == MOODLE_COLUMNS + [UNGRADED, CHAPTER]
+    assert list(rows[0]) == MOODLE_COLUMNS + [CHAPTER]
     # Moodle matches by Email address (mapped to useremail); its ID number is Moodle's own idnumber: blank.
-    students = {r["Email address"]: r for r in rows}
-    assert (students["alan@example.org"]["First name"], students["alan@example.org"]["ID number"]) == ("Alan", "")
+    assert {r["ID number"] for r in rows} == {""}
+    grades = moodle_reads(course / "out" / "moodle.csv")
     emails = {"s001": "ada@example.org", "s002": "alan@example.org", "s003": "grace@example.org"}
     for sid, (score, _) in expected(course).items():
-        assert cell(students[emails[sid]][CHAPTER], score) and students[emails[sid]][UNGRADED] == ""
+        got = grades[emails[sid]][CHAPTER]
+        assert (got is None) if score is None else got == pytest.approx(score), (sid, got, score)
     assert "has no email" not in result.stderr
+
+
+def test_moodle_leaves_out_a_student_without_an_email(course, tmp_path):
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        gb.update_or_create_student("s002", email=None)
+    try:
+        result = nbgrader(course, "export", "--exporter=autograder.grading.lms.moodle_export.MoodleExport",
+                          f"--to={tmp_path / 'moodle.csv'}")
+    finally:
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+            gb.update_or_create_student("s002", email="alan@example.org")
+    assert result.returncode == 0, result.stderr
+    assert "s002 has no email on the roster: left out of the file" in result.stderr
+    assert set(moodle_reads(tmp_path / "moodle.csv")) == {"ada@example.org", "grace@example.org"}
 
 
 def test_reasons_file(course):
