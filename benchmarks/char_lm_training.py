@@ -5,14 +5,17 @@ Training (losses, samples, perplexities):
 1. The NumPy model (autograder/book/char_lm.py: the chapter's loss, clipping and Adam around chapter 3's LSTM),
    with samples at three temperatures at a few checkpoints.
 2. Its twin in torch.nn.LSTM, from the same initial weights, on the same chunks, with the same hyper-parameters.
-3. The same model with the Elman, LSTM, GRU and SRU cells of autograder/references (the "which cell" table).
+3. The same model with the Elman, LSTM, GRU, SRU and minGRU cells of autograder/references (the "which cell"
+   table), each for the same number of steps, batch, chunk length, hidden size, clipping and Adam settings.
 
-Timing: the CPU time (process time, one thread) per training step of each of these six models, measured in a
+Timing: the CPU time (process time, one thread) per training step of each of these seven models, measured in a
 separate phase on the same chunks, so that other jobs on a shared machine neither inflate it nor slow the runs above
 down in the figures. Everything is float64, seeded, on one CPU thread.
 
     python benchmarks/char_lm_training.py                # both; writes book/data/char_lm/training.json
     python benchmarks/char_lm_training.py --timing-only  # only the timing phase, keeping the recorded training
+    python benchmarks/char_lm_training.py --cells mingru # train and time only these cells, merged into the recorded
+                                                         # results (the other cells' are kept as they are)
 
 It takes several minutes on the course's 2-core machine, more than a page may spend, hence this script; the page
 book/char_lm.md reads the JSON and checks that its corpus is the one recorded here (by SHA-256).
@@ -40,24 +43,29 @@ CONFIG = {"h": 128, "B": 32, "T": 64, "lr": 3e-3, "clip": 1.0, "steps": 1500, "e
 CHECKPOINTS = [100, 400, 1500]
 TEMPERATURES = [0.5, 1.0, 1.5]
 PREFIX, SAMPLE_LENGTH = "The ", 240
-CELLS = ["elman", "lstm", "gru", "sru"]
+CELLS = ["elman", "lstm", "gru", "sru", "mingru"]
 TIMED_STEPS = 20
 OUT = Path(__file__).resolve().parent.parent / "book" / "data" / "char_lm" / "training.json"
 
 
-def timing(V: int, init: dict, train: np.ndarray) -> dict:
+def timing(V: int, init: dict, train: np.ndarray, kinds: list[str]) -> tuple[dict, dict]:
+    """CPU seconds per training step of each of `kinds`, and when and under which load each was measured."""
     chunks = cl.sequential_partition(train, CONFIG["B"], CONFIG["T"])
-    out = {}
-    for kind in ["numpy", "torch"] + CELLS:
+    out, conditions = {}, {}
+    for kind in kinds:
         step = cl.training_step(kind, V, init, CONFIG, CONFIG["seed"])
         out[kind] = cl.cpu_seconds_per_step(step, chunks, warmup=3, repeats=TIMED_STEPS)
-        print(f"{kind}: {1000 * out[kind]:.1f} ms of CPU time per step")
-    return out
+        conditions[kind] = timing_conditions()
+        print(f"{kind}: {1000 * out[kind]:.1f} ms of CPU time per step (load average "
+              f"{conditions[kind]['load_average_1min']})")
+    return out, conditions
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--timing-only", action="store_true", help="re-measure the CPU time per step only")
+    parser.add_argument("--cells", nargs="+", choices=CELLS, metavar="CELL",
+                        help=f"train and time only these cells ({', '.join(CELLS)}) and merge them into {OUT.name}")
     args = parser.parse_args()
     torch.set_num_threads(1)
     text = cl.corpus_text()
@@ -65,14 +73,21 @@ def main() -> None:
     train, val, test = cl.split(vocab.encode(text))
     V = len(vocab)
     init = cl.init_lstm_lm(V, CONFIG["h"], np.random.default_rng(CONFIG["seed"]))
-    if args.timing_only:
+    if args.timing_only or args.cells:
         recorded = json.loads(OUT.read_text())
         assert recorded["config"] == CONFIG and recorded["corpus"]["sha256"] == cl.corpus_sha256(text), \
             "the recorded training used another configuration or corpus: run the whole script"
-        recorded["cpu_seconds_per_step"] = timing(V, init, train)
+        if args.cells:
+            for kind in args.cells:
+                recorded["cells"][kind] = train_cell(kind, V, train, val)
+            cpu, conditions = timing(V, init, train, args.cells)
+            recorded["cpu_seconds_per_step"].update(cpu)
+            recorded.setdefault("timing", {}).update(conditions)
+        else:
+            recorded["cpu_seconds_per_step"], recorded["timing"] = timing(V, init, train, ["numpy", "torch"] + CELLS)
         recorded["machine"] = machine()
         OUT.write_text(json.dumps(recorded, indent=1))
-        print(f"updated the timing in {OUT}")
+        print(f"updated {OUT}")
         return
 
     samples = []
@@ -95,12 +110,8 @@ def main() -> None:
     print(f"torch.nn.LSTM twin: {time.perf_counter() - start:.0f} s, final val ppl "
           f"{np.exp(torch_run['val_loss'][-1][1]):.3f}")
 
-    cells = {}
-    for kind in CELLS:
-        start = time.perf_counter()
-        cells[kind] = cl.train_cell(kind, V, train, val, CONFIG, CONFIG["seed"])
-        print(f"{kind}: {time.perf_counter() - start:.0f} s, val ppl {np.exp(cells[kind]['val_loss']):.3f}, "
-              f"{1000 * cells[kind]['seconds_per_step']:.1f} ms/step")
+    cells = {kind: train_cell(kind, V, train, val) for kind in CELLS}
+    cpu, conditions = timing(V, init, train, ["numpy", "torch"] + CELLS)
 
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps({
@@ -108,9 +119,23 @@ def main() -> None:
         "corpus": {"sha256": cl.corpus_sha256(text), "characters": len(text), "vocabulary": V,
                    "python": cl.CORPUS_PYTHON, "train": len(train), "val": len(val), "test": len(test)},
         "machine": machine(), "numpy": numpy_run, "torch": torch_run, "samples": samples, "cells": cells,
-        "cpu_seconds_per_step": timing(V, init, train),
+        "cpu_seconds_per_step": cpu, "timing": conditions,
     }, indent=1))
     print(f"wrote {OUT}")
+
+
+def train_cell(kind: str, V: int, train: np.ndarray, val: np.ndarray) -> dict:
+    start = time.perf_counter()
+    run = cl.train_cell(kind, V, train, val, CONFIG, CONFIG["seed"])
+    print(f"{kind}: {time.perf_counter() - start:.0f} s, val ppl {np.exp(run['val_loss']):.3f}, "
+          f"{1000 * run['seconds_per_step']:.1f} ms/step")
+    return run
+
+
+def timing_conditions() -> dict:
+    """When a timing was taken and the machine's load just after it (CPU time is not inflated by other jobs on a
+    shared machine as wall-clock time is, but caches and memory bandwidth are shared: the load is recorded with it)."""
+    return {"date": time.strftime("%Y-%m-%d", time.gmtime()), "load_average_1min": round(os.getloadavg()[0], 2)}
 
 
 def machine() -> dict:

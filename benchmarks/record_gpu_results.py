@@ -163,13 +163,14 @@ def scan_kernel(device, dtype, copy_GBps, timer, quick=False):
     """The scan chapter's Triton kernel: measured time per step against its memory bound, 3 numbers per step and
     column moved at the measured copy bandwidth (the prediction: within a small factor once N = B h fills the
     device). On the CPU (the smoke test) the kernel would run under Triton's interpreter only: recorded as skipped."""
-    from autograder.book.scan_triton import linear_scan_triton, memory_bound_seconds
+    from autograder.book.scan_triton import QUICK_SHAPES, TIMED_SHAPES, linear_scan_triton, memory_bound_seconds
     if device.type != "cuda":
         return {"skipped": "the Triton kernel runs on a CUDA device (on the CPU only under TRITON_INTERPRET=1)"}
     size = torch.tensor([], dtype=dtype).element_size()
     out = {"copy_GBps": copy_GBps, "bytes_per_number": size, "rows": []}
-    for T in ((64,) if quick else (1024, 8192)):
-        for N in ((256,) if quick else (1024, 16384, 131072)):
+    shapes = QUICK_SHAPES if quick else TIMED_SHAPES          # the page predicts TIMED_SHAPES
+    for T in shapes["T"]:
+        for N in shapes["N"]:
             a = torch.rand(T, N, device=device, dtype=dtype)
             b = torch.randn(T, N, device=device, dtype=dtype)
             timing = timer(lambda: linear_scan_triton(a, b))

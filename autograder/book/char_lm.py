@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from autograder.notation import LSTM_GATES
 from autograder.references.gru import gru_step
 from autograder.references.lstm import _lstm_step
+from autograder.references.scan import mingru_forward
 from autograder.references.sru import sru_forward, sru_init_params
 
 # ---- The corpus -------------------------------------------------------------------------------------------------
@@ -350,10 +351,13 @@ def evaluate_torch(model, held_out: np.ndarray, B: int, T: int) -> float:
 class CharLM(torch.nn.Module):
     """Embedding (one-hot input), one recurrent layer of `kind`, a linear read-out; float64. The cells are the
     course's references: the Elman step (eq-char_lm-model), the LSTM step of autograder.references.lstm, gru_step
-    (PyTorch's reset-after form) and sru_forward (2018 form; its highway input is the projection X W_s, V != h).
+    (PyTorch's reset-after form), sru_forward (2018 form; its highway input is the projection X W_s, V != h) and the
+    scan chapter's mingru_forward (Feng et al. 2024, not in log space: h_t = (1 - z_t) h_{t-1} + z_t n_t, the gate z_t
+    and the candidate n_t read x_t only).
 
-    Initialisation: PyTorch's for the Elman, LSTM and GRU cells (U(-1/sqrt(h), 1/sqrt(h))), the sru package's for
-    the SRU; the read-out U(-1/sqrt(h), 1/sqrt(h)). forward(X, state) -> (Z, state), state a tuple of (B, h) tensors.
+    Initialisation: PyTorch's for the Elman, LSTM and GRU cells (U(-1/sqrt(h), 1/sqrt(h))), the same for minGRU's
+    W_xz, b_z, W_xn, b_n, the sru package's for the SRU; the read-out U(-1/sqrt(h), 1/sqrt(h)).
+    forward(X, state) -> (Z, state), state a tuple of (B, h) tensors.
     """
 
     def __init__(self, kind: str, V: int, h: int, generator: torch.Generator):
@@ -370,13 +374,15 @@ class CharLM(torch.nn.Module):
         elif kind == "gru":
             names = {**{f"W_x{g}": (V, h) for g in "rzn"}, **{f"W_h{g}": (h, h) for g in "rzn"},
                      "b_r": (h,), "b_z": (h,), "b_xn": (h,), "b_hn": (h,)}
+        elif kind == "mingru":
+            names = {"W_xz": (V, h), "b_z": (h,), "W_xn": (V, h), "b_n": (h,)}
         elif kind == "sru":
             names = {}
             p = sru_init_params(V, h, generator)
             self.scale_highway = p.pop("scale_highway")
             self.cell = torch.nn.ParameterDict({k: torch.nn.Parameter(v) for k, v in p.items()})
         else:
-            raise ValueError(f"unknown cell {kind!r}: elman, lstm, gru or sru")
+            raise ValueError(f"unknown cell {kind!r}: elman, lstm, gru, sru or mingru")
         if names:
             self.cell = torch.nn.ParameterDict({k: uniform(*s) for k, s in names.items()})
         self.W_hq, self.b_q = uniform(h, V), uniform(V)
@@ -393,6 +399,10 @@ class CharLM(torch.nn.Module):
             H, C = sru_forward(onehot, p["W"], p["W_f"], p["W_r"], p["b_f"], p["b_r"], p["v_f"], p["v_r"],
                                c0=state[0], W_s=p["W_s"], scale_highway=self.scale_highway)
             return H @ self.W_hq + self.b_q, (C[-1],)
+        if self.kind == "mingru":   # the gates for all steps at once, then the reference's loop (linear_recurrence)
+            onehot = F.one_hot(X, p["W_xz"].shape[0]).to(torch.float64)
+            H = mingru_forward(onehot, p, H0=state[0])
+            return H @ self.W_hq + self.b_q, (H[-1],)
         outs = []
         for t in range(X.shape[0]):
             if self.kind == "elman":

@@ -20,6 +20,10 @@ import torch
 
 BLOCK_T = 64
 BLOCK_N = 32
+# The shapes benchmarks/record_gpu_results.py times the kernel at ("scan_kernel" section), and the GPU chapter's page
+# predicts: T steps of N = B h columns. QUICK_SHAPES: its --quick smoke test.
+TIMED_SHAPES = {"T": (1024, 8192), "N": (1024, 16384, 131072)}
+QUICK_SHAPES = {"T": (64,), "N": (256,)}
 
 _KERNEL = None
 _combine = None     # the jitted combine, a module global: Triton resolves the names a kernel calls in its globals
@@ -84,3 +88,9 @@ def memory_bound_seconds(T: int, N: int, bandwidth_bytes_per_s: float, bytes_per
     """The least time the kernel can take when limited by memory traffic: it reads a and b and writes h, once each,
     for every step and column."""
     return 3 * bytes_per_number * T * N / bandwidth_bytes_per_s
+
+
+def programs(N: int, block_n: int = BLOCK_N) -> int:
+    """How many programs the kernel launches for N columns: one per tile of block_n columns, each walking all T steps
+    (in ceil(T / BLOCK_T) chunks, one after another)."""
+    return -(-N // block_n)

@@ -222,6 +222,27 @@ def test_char_lm_cells_match_torch_modules():
     assert all(p.grad is not None for p in sru_lm.parameters())
 
 
+
+def test_char_lm_mingru_is_feng_et_al_step_by_step():
+    """The which-cell table's minGRU (the scan chapter's reference) against the paper's equations written out one step
+    at a time, from a non-zero carried state; the state it returns is the last step's, and every parameter learns."""
+    V, h, T, B = 6, 4, 5, 2
+    X = np.random.default_rng(8).integers(0, V, (T, B))
+    model = book.CharLM("mingru", V, h, torch.Generator().manual_seed(1))
+    H0 = torch.randn(B, h, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    Z, (H_T,) = model(X, (H0,))
+    c, H_t, outs = model.cell, H0, []
+    with torch.no_grad():
+        for x in _onehot(X, V):
+            z = torch.sigmoid(x @ c["W_xz"] + c["b_z"])
+            H_t = (1 - z) * H_t + z * (x @ c["W_xn"] + c["b_n"])
+            outs.append(H_t)
+        torch.testing.assert_close(Z.detach(), torch.stack(outs) @ model.W_hq + model.b_q, **TIGHT)
+        torch.testing.assert_close(H_T.detach(), H_t, **TIGHT)
+    Z.sum().backward()
+    assert sorted(model.cell) == ["W_xn", "W_xz", "b_n", "b_z"]
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
+
 def test_numpy_lstm_lm_gradients_match_the_torch_twin():
     rng = np.random.default_rng(7)
     V, h, T, B = 9, 5, 6, 3

@@ -172,6 +172,7 @@ def test_recording_script_smoke_and_report(tmp_path):
     assert {r["benchmark"] for r in pred["cudnn_benchmark"]} == {False, True}
     assert pred["graph"] and all("python_loop_ms" in r and "cudnn_ms" in r for r in pred["graph"])
     assert pred["l2"] and "Bh" in results["bandwidth"]["fused"][0]
+    assert "skipped" in results["scan_kernel"]   # the scan kernel is timed on a CUDA device only; the page says so
     refused = subprocess.run([sys.executable, "benchmarks/record_gpu_results.py", "--device", "cpu"], cwd=ROOT,
                              capture_output=True, text=True, timeout=300)
     assert refused.returncode != 0 and "Refusing" in refused.stderr, "CPU numbers must never become the GPU file"

@@ -3,7 +3,7 @@ under Triton's interpreter (TRITON_INTERPRET=1 in a fresh process, so no GPU is 
 multiples of the time chunk, several chunks, a column count that does not fill the last tile, with and without h_0,
 in float64 (to rounding) and float32 (to float32 precision)."""
 
-from autograder.book.scan_triton import memory_bound_seconds
+from autograder.book.scan_triton import BLOCK_N, TIMED_SHAPES, memory_bound_seconds, programs
 from tests.helpers.triton_interpreter import run_interpreted
 
 _KERNEL_VS_REFERENCE = """
@@ -36,3 +36,9 @@ def test_memory_bound():
     # 3 numbers of 4 bytes per step and column: T = 8192, N = 4096 at 3.35e12 bytes/s is about 120 microseconds
     assert abs(memory_bound_seconds(8192, 4096, 3.35e12) - 12 * 8192 * 4096 / 3.35e12) < 1e-15
     assert memory_bound_seconds(1, 1, 1.0, bytes_per_number=8) == 24
+
+
+def test_programs_cover_every_column_once():
+    # one program per tile of BLOCK_N columns, the last one partly masked; the GPU page quotes these for its shapes
+    assert programs(1) == 1 and programs(BLOCK_N) == 1 and programs(BLOCK_N + 1) == 2
+    assert all(programs(N) * BLOCK_N >= N > (programs(N) - 1) * BLOCK_N for N in TIMED_SHAPES["N"])
