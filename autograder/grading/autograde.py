@@ -48,12 +48,10 @@ import os
 import sqlite3
 import sys
 import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_markdown_cell
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import (
     AssignLatePenalties,
@@ -71,6 +69,7 @@ from traitlets.config import Config
 
 from autograder.grading import (
     cluster,
+    feedback,
     gradebook_db,
     judge,
     missing_steps,
@@ -78,15 +77,17 @@ from autograder.grading import (
     policy,
     sandbox,
     sanitizing,
+    scoring,
     validate,
+    worker,
 )
 from autograder.grading.course_lock import LOCK_FILE, course_lock
 from autograder.grading.progress import Progress
 from autograder.grading.reading import read_submission, read_timestamp
 from autograder.grading.record import one_transaction
-from autograder.grading.release import nbgrader
-from autograder.grading.results import CellResult, StudentResult, error_reason
+from autograder.grading.results import CellResult, StudentResult
 from autograder.grading.student_ids import unsafe_id_reason
+from autograder.grading.worker import limit_outputs, run_notebook_job
 from autograder.layout import ROOT
 
 WORK_DIRS = ("submitted", "autograded", "feedback", "grading")
@@ -276,122 +277,47 @@ def sanitize(job: Job, course: Path, db_url: str, timeout: int, rules: policy.Ru
     job.nb = nb
 
 
-def execute(job: Job, timeout: int, budget: sandbox.Budget, extra: dict[str, bytes],
-            trusted: judge.TrustedNotebook) -> None:
-    """Judge the job's notebook the trusted way (autograder.grading.judge): its test cells run in this process
-    from the gradebook's source, the student's cells in a process of their own in a fresh sandbox, without torch.
-    The sandbox's folder exists only inside it (a tmpfs), so nothing is left to clean up here."""
-    work = Path("/tmp/grading") / f"{job.chapter}-{uuid.uuid4().hex[:12]}"     # a path inside the sandbox only
-    events = judge.judge_notebook(job.nb, trusted, timeout=timeout, budget=budget, workdir=work, seed=extra)
-    job.notes += [f"kernel: {e}" for e in events]
-    job.executed = job.nb
-
-
 def trusted_notebook(db_url: str, chapter: str) -> judge.TrustedNotebook:
     """The chapter's trusted cells, from the gradebook (what nbgrader's OverwriteCells restores), read once by the
     coordinator and handed to every worker with its jobs."""
     return with_gradebook(db_url, lambda gb: judge.TrustedNotebook.from_gradebook(gb, chapter, chapter))
 
 
-def notebook_job(job: Job, timeout: int, budget: sandbox.Budget, extra: dict[str, bytes],
-                 trusted: judge.TrustedNotebook) -> dict:
-    """What a worker needs to judge one sanitized notebook (it reads nothing of the course folder): the notebook, the
-    chapter's data files and its trusted cells, which the worker's trusted process runs."""
-    return {"id": f"{job.chapter}/{job.student}", "student": job.student, "chapter": job.chapter,
-            "notebook": nbformat.writes(job.nb), "extra": extra, "timeout": timeout, "budget": asdict(budget),
-            "trusted": trusted.to_plain()}
-
-
-def run_notebook_job(payload: dict) -> dict:
-    """The unit of work a worker runs (a local thread or a Dask worker): one notebook, in a sandbox of its own.
-    Returns the executed notebook and notes as plain data, which only the coordinator records."""
-    problems = cluster.preflight_problems()
-    if problems:
-        return {"id": payload["id"], "preflight": problems, "worker": cluster.worker_name()}
-    job = Job(payload["student"], payload["chapter"], Path(payload["chapter"]),
-              nb=nbformat.reads(payload["notebook"], as_version=4))
-    budget = sandbox.Budget(**payload["budget"])
-    execute(job, payload["timeout"], budget, payload["extra"], judge.TrustedNotebook.from_plain(payload["trusted"]))
-    job.notes += limit_outputs(job.executed, budget)        # applied here, before anything is shipped back
-    return {"id": payload["id"], "executed": nbformat.writes(job.executed), "notes": job.notes,
-            "worker": cluster.worker_name()}
-
-
-def limit_outputs(nb, budget: sandbox.Budget) -> list[str]:
-    """Cut text outputs at the per-cell and per-notebook output budgets (trusted side, before anything is saved)."""
-    notes, total = [], 0
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        used = 0
-        for out in cell.get("outputs", []):
-            for key, value in _text_fields(out):
-                room = max(0, min(budget.cell_output_bytes - used, budget.output_bytes - total))
-                size = len(value.encode("utf-8", "replace"))
-                if size > room:
-                    value = value.encode("utf-8", "replace")[:room].decode("utf-8", "ignore")
-                    value += f"\n[output cut: {size} bytes, over the output budget]"
-                    key(value)
-                    notes.append(f"cell {index}: output cut at the output budget ({size} bytes)")
-                    size = room
-                used += size
-                total += size
-    return list(dict.fromkeys(notes))
-
-
-def _text_fields(out):
-    """(setter, text) for each text an output carries."""
-    def setter(obj, key):
-        return lambda v: obj.__setitem__(key, v)
-    if out.get("output_type") == "stream":
-        yield setter(out, "text"), out.get("text", "")
-    elif out.get("output_type") == "error":
-        yield setter(out, "evalue"), out.get("evalue", "")
-        out["traceback"] = [t[:2000] for t in out.get("traceback", [])[:50]]
-    else:
-        data = out.get("data", {})
-        for mime in list(data):
-            if isinstance(data[mime], str):
-                yield setter(data, mime), data[mime]
-
-
-def finish(job: Job, course: Path, db_url: str, budget: sandbox.Budget | None = None) -> None:
-    """Trusted post-processing: output budgets, rules, stderr, then nbgrader's LimitOutput/SaveAutoGrades/
-    AssignLatePenalties."""
+def finish(job: Job, course: Path, db_url: str, budget: sandbox.Budget | None = None,
+           page: str | None = None) -> float:
+    """Record a worker's finished notebook in one transaction (nbgrader's LimitOutput, SaveAutoGrades,
+    AssignLatePenalties), then write autograded/ and, with `page`, feedback/ as nbgrader's commands lay them out.
+    Returns the late penalty the gradebook gave."""
     nb = job.executed
-    job.notes += limit_outputs(nb, budget or sandbox.Budget())
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        # nbgrader fails a cell that wrote to stderr: a warning from a correct answer must not cost the points.
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream" and out.get("name") == "stderr":
-                out["name"] = "stdout"
-                out["text"] = "".join(f"[stderr] {line}\n" for line in out["text"].splitlines())
-    policy.mark_tests(nb, job.violations)
-    for v in job.violations:
-        job.notes.append(f"rule broken: {v}")
-    nb.metadata.pop("autograder", None)
-    if job.notes:
-        nb.cells.insert(0, new_markdown_cell("**Grader's notes**\n\n" + "\n".join(f"* {n}" for n in job.notes)))
+    job.notes += limit_outputs(nb, budget or sandbox.Budget())     # the worker cut them already; a check, not a cost
     resources = _resources(db_url, job.chapter, job.student)
     config = _config(30)
+    penalty = []
 
     def save():
+        penalty.clear()
         with one_transaction(db_url) as gb:        # the notebook is recorded whole, or not at all
             _record_submission(gb, job, course)
             res = resources
             for pp in (LimitOutput, SaveAutoGrades, AssignLatePenalties):
                 _, res = pp(config=config).preprocess(nb, res)
+            penalty.append(gb.find_submission_notebook(job.chapter, job.chapter, job.student)
+                           .late_submission_penalty or 0.0)
     retry_locked(save)
-    dest = course / "autograded" / job.student / job.chapter
-    dest.mkdir(parents=True, exist_ok=True)
-    if job.timestamp is not None:             # the bytes read safely, never a copy of whatever the path points to
-        (dest / "timestamp.txt").write_bytes(job.timestamp)
-    # nbgrader's release_feedback files the feedback under the secret the student's `nbgrader submit` wrote.
-    if job.secret is not None:
-        (dest / "submission_secret.txt").write_bytes(job.secret)
-    nbformat.write(nb, dest / f"{job.chapter}.ipynb")
+    folders = [course / "autograded" / job.student / job.chapter]
+    if page is not None:
+        folders.append(course / "feedback" / job.student / job.chapter)
+    for dest in folders:
+        dest.mkdir(parents=True, exist_ok=True)
+        if job.timestamp is not None:         # the bytes read safely, never a copy of whatever the path points to
+            (dest / "timestamp.txt").write_bytes(job.timestamp)
+        # nbgrader's release_feedback files the feedback under the secret the student's `nbgrader submit` wrote.
+        if job.secret is not None:
+            (dest / "submission_secret.txt").write_bytes(job.secret)
+    nbformat.write(nb, folders[0] / f"{job.chapter}.ipynb")
+    if page is not None:
+        (folders[1] / f"{job.chapter}.html").write_text(page, encoding="utf-8")
+    return penalty[0] if penalty else 0.0
 
 
 def _record_submission(gb, job: Job, course: Path) -> None:
@@ -421,28 +347,19 @@ def record_invalid(job: Job, course: Path, db_url: str) -> None:
 # ---------------------------------------------------------------- results
 
 
-def all_errors(cell) -> str:
-    """Every error a graded cell shows (a rule broken and a timeout, say), each as one readable line."""
-    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-    if not errors:
-        return error_reason(cell)
-    return " // ".join(dict.fromkeys(error_reason({"outputs": [e]}) for e in errors))
-
-
 def outcome_from_gradebook(gb, course: Path, job: Job) -> Outcome:
     submission = gb.find_submission(job.chapter, job.student)
     outcome = Outcome(job.student, job.chapter, job.invalid_status if job.invalid else "graded",
                       submission.score, submission.max_score, notes=list(job.notes))
     if job.invalid:
         outcome.notes.insert(0, job.invalid)
-    graded = course / "autograded" / job.student / job.chapter / f"{job.chapter}.ipynb"
-    cells = _grade_cells_in(nbformat.read(graded, as_version=4)) if graded.exists() and not job.invalid else {}
+    cells = _grade_cells_in(job.executed) if job.executed is not None and not job.invalid else {}
     for notebook in submission.notebooks:
         for grade in sorted(notebook.grades, key=lambda g: g.name):
             score = grade.score or 0.0
             reason = ""
             if score < grade.max_score:
-                reason = all_errors(cells[grade.name]) if grade.name in cells else (job.invalid or "not graded")
+                reason = scoring.all_errors(cells[grade.name]) if grade.name in cells else (job.invalid or "not graded")
             outcome.cells.append(CellResult(grade.name, score, grade.max_score, reason))
     return outcome
 
@@ -527,11 +444,11 @@ def grade(course: Path, chapters: list[str] | None = None, students: list[str] |
         limits = sandbox.limits_in_force()
     with course_lock(course, lock_wait, log):
         return _grade(course, chapters, students, workers, timeout, feedback, show_hidden, report, log, scheduler,
-                      gradebook_db.db_url(course, db), bool(db), budget, limits)
+                      gradebook_db.db_url(course, db), budget, limits)
 
 
-def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, report, log, scheduler, db_url,
-           db_given, budget, limits) -> GradingRun:
+def _grade(course, chapters, students, workers, timeout, feedback_wanted, show_hidden, report, log, scheduler, db_url,
+           budget, limits) -> GradingRun:
     started = time.monotonic()
     log(limits)
     # A skipped step: one line, no traceback (waiting, as every gradebook access here, while another process
@@ -555,18 +472,21 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
     trusted = {ch: trusted_notebook(db_url, ch) for ch in chapters}
     records = {ch: with_gradebook(db_url, lambda gb, ch=ch: validate.GradebookRecord.read(gb, ch, ch))
                for ch in chapters}
+    # Feedback is rendered by the worker that ran the notebook, from the instructor's markdown sent with the job.
+    pages = {ch: {"instructor_markdown": with_gradebook(db_url, lambda gb, ch=ch: feedback.instructor_markdown(gb, ch)),
+                  "show_hidden": show_hidden, "course": str(course)} if feedback_wanted else None for ch in chapters}
     runnable: dict[str, Job] = {}
     submitted = sum(1 for ch in chapters for s in wanted
                     if os.path.lexists(course / "submitted" / s / ch / f"{ch}.ipynb"))
     progress = Progress(submitted, log)
 
-    def record(job: Job) -> None:
+    def record(job: Job, page: str | None = None) -> None:
         """Record one submission (this trusted process only), and its outcome."""
         progress.done()
         if job.invalid:
             _guard(job, "recording", lambda j: record_invalid(j, course, db_url))
         elif not job.not_graded:
-            _guard(job, "recording", lambda j: finish(j, course, db_url, budget))
+            _guard(job, "recording", lambda j: _record_page(j, page))
         outcome = None
         if not job.not_graded:
             try:
@@ -579,6 +499,14 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
                                      "grade again)", *job.notes])
         outcomes[job.chapter][job.student] = outcome
         write_outcome(course, outcome)
+
+    def _record_page(job: Job, page: str | None) -> None:
+        penalty = finish(job, course, db_url, budget, page)
+        if penalty and page is not None:        # the worker's page could not know the late penalty: made again here
+            grades = scoring.cell_scores(job.executed, records[job.chapter].points)
+            page = feedback.render_page(nbformat.from_dict(job.executed), job.chapter, job.student, grades,
+                                        pages[job.chapter]["instructor_markdown"], show_hidden, penalty, str(course))
+            (course / "feedback" / job.student / job.chapter / f"{job.chapter}.html").write_text(page, "utf-8")
 
     def payloads():
         """Each submission read and sanitized as the workers ask for more (so that this serial part overlaps their
@@ -600,24 +528,31 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
                     record(job)
                     continue
                 runnable[f"{chapter}/{student}"] = job
-                yield notebook_job(job, timeout, budget, extra[chapter], trusted[chapter])
+                yield worker.job_for(student, chapter, job.nb, job.notes, job.violations, timeout, budget,
+                                     extra[chapter], trusted[chapter], records[chapter].points, pages[chapter])
 
     # Execute: each notebook is a job of plain data, run by a local thread or a cluster's worker (each in a sandbox
     # of its own); each result comes back here once and is recorded as it arrives. Grades do not depend on the order.
     for payload, result in cluster.run_jobs(run_notebook_job, payloads(), scheduler, workers, log):
         job = runnable[payload["id"]]
+        page = None
         if "error" in result:       # the grader's failure, not the student's: nothing recorded, a rerun grades it
             job.not_graded = f"running: {result['error']}"
         else:
-            job.executed = nbformat.reads(result["executed"], as_version=4)
-            # Scores come from the gradebook's cells and points, never from what the worker's notebook says.
-            problems = validate.check_result(job.executed, records[job.chapter])
+            problems = validate.check_worker_result(result, records[job.chapter])
+            if not problems:
+                job.executed = nbformat.reads(result["executed"], as_version=4)
+                # Scores come from the gradebook's cells and points, never from what the worker's notebook says,
+                # and the worker's own scores (on its feedback page) must be those.
+                problems = validate.check_result(job.executed, records[job.chapter]) or validate.check_scores(
+                    job.executed, result["grades"], records[job.chapter])
             if problems:
-                job.not_graded = f"the result from {result['worker']} does not match the gradebook: " \
+                job.not_graded = f"the result from {result.get('worker')} does not match the gradebook: " \
                                  + "; ".join(problems)[:500]
-            job.notes += [str(n) for n in result["notes"]] if isinstance(result.get("notes"), list) else []
-            log(f"  ran {payload['id']} on {result['worker']}")
-        record(job)
+            job.notes = [str(n) for n in result["notes"]] if isinstance(result.get("notes"), list) else job.notes
+            page = result.get("feedback") if feedback_wanted and isinstance(result.get("feedback"), str) else None
+            log(f"  ran {payload['id']} on {result.get('worker')}")
+        record(job, page)
     for chapter in chapters:
         for student in wanted:
             if student not in outcomes[chapter]:
@@ -628,16 +563,6 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
         for s, o in outcomes[chapter].items():
             if s in refused:
                 o.max_score = with_gradebook(db_url, lambda gb: gb.find_assignment(chapter).max_score)
-    if feedback:
-        for chapter in chapters:
-            args = ["generate_feedback", chapter, "--force"]
-            if db_given:        # else nbgrader finds the same gradebook in the config (a password stays off `ps`)
-                args.append(f"--CourseDirectory.db_url={db_url}")
-            if show_hidden:
-                args.append("--HideHiddenTests.enabled=False")
-            result = nbgrader(*args, root=course, check=False)
-            if result.returncode != 0:
-                log(f"warning: nbgrader generate_feedback {chapter} failed:\n{result.stderr[-2000:]}")
     export_roster_csv(course, outcomes, course / "grading" / "grades.csv", db_url)
     if report:
         from autograder.grading.class_report import write_report
