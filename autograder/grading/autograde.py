@@ -225,6 +225,7 @@ class Job:
     not_graded: str | None = None       # the grader's own failure: no grade recorded
     timestamp: bytes | None = None
     secret: bytes | None = None
+    outcome: object = None              # what the gradebook recorded, read back in the recording's transaction
 
 
 @functools.lru_cache(maxsize=64)
@@ -240,7 +241,8 @@ def _locked_sources(course: Path, chapter: str) -> dict[str, str]:
 
 
 def sanitize(job: Job, course: Path, db_url: str, timeout: int, rules: policy.Rules,
-             source_ids: set[str] | None = None, budget: sandbox.Budget | None = None) -> None:
+             source_ids: set[str] | None = None, budget: sandbox.Budget | None = None,
+             expected: list[str] | None = None) -> None:
     """nbgrader's sanitizing steps, plus the report of what they repaired and of rule violations."""
     job.timestamp, note = read_timestamp(course, job.student, job.chapter)
     if note:
@@ -253,8 +255,9 @@ def sanitize(job: Job, course: Path, db_url: str, timeout: int, rules: policy.Ru
         job.invalid = problem
         job.invalid_status = "graded" if problem.startswith("over budget") else "invalid"
         return
-    expected = with_gradebook(db_url, lambda gb: sorted(
-        [c.name for c in gb.find_notebook(job.chapter, job.chapter).grade_cells]))
+    if expected is None:        # the graded cells' ids (the coordinator reads them once per chapter)
+        expected = with_gradebook(db_url, lambda gb: sorted(
+            [c.name for c in gb.find_notebook(job.chapter, job.chapter).grade_cells]))
     original = _locked_sources(course, job.chapter)
     job.notes += sanitizing.clean_metadata(nb, set(expected) | (source_ids or set()) | set(original))
     job.notes += sanitizing.missing_tests(nb, expected) + sanitizing.locked_edits(nb, original)
@@ -303,6 +306,7 @@ def finish(job: Job, course: Path, db_url: str, budget: sandbox.Budget | None = 
                 _, res = pp(config=config).preprocess(nb, res)
             penalty.append(gb.find_submission_notebook(job.chapter, job.chapter, job.student)
                            .late_submission_penalty or 0.0)
+            job.outcome = outcome_from_gradebook(gb, course, job)
     retry_locked(save)
     folders = [course / "autograded" / job.student / job.chapter]
     if page is not None:
@@ -341,6 +345,7 @@ def record_invalid(job: Job, course: Path, db_url: str) -> None:
             for grade in notebook.grades:
                 grade.auto_score = 0
                 grade.needs_manual_grade = False
+            job.outcome = outcome_from_gradebook(gb, course, job)
     retry_locked(save)
 
 
@@ -470,6 +475,8 @@ def _grade(course, chapters, students, workers, timeout, feedback_wanted, show_h
     extra = {ch: {p.name: p.read_bytes() for p in src_dir(ch).glob("*")
                   if p.is_file() and not p.is_symlink() and p.suffix != ".ipynb"} for ch in chapters}
     trusted = {ch: trusted_notebook(db_url, ch) for ch in chapters}
+    if scheduler is None:
+        worker.prepare(list(trusted.values()))      # before the local workers fork: loaded once, shared
     records = {ch: with_gradebook(db_url, lambda gb, ch=ch: validate.GradebookRecord.read(gb, ch, ch))
                for ch in chapters}
     # Feedback is rendered by the worker that ran the notebook, from the instructor's markdown sent with the job.
@@ -487,8 +494,8 @@ def _grade(course, chapters, students, workers, timeout, feedback_wanted, show_h
             _guard(job, "recording", lambda j: record_invalid(j, course, db_url))
         elif not job.not_graded:
             _guard(job, "recording", lambda j: _record_page(j, page))
-        outcome = None
-        if not job.not_graded:
+        outcome = job.outcome
+        if not job.not_graded and outcome is None:
             try:
                 outcome = with_gradebook(db_url, lambda gb: outcome_from_gradebook(gb, course, job))
             except Exception as err:  # noqa: BLE001
@@ -523,7 +530,8 @@ def _grade(course, chapters, students, workers, timeout, feedback_wanted, show_h
                 if not os.path.lexists(path):
                     continue                       # missing: listed in the export, nothing recorded
                 job = Job(student, chapter, path)
-                _guard(job, "reading and sanitizing", sanitize, course, db_url, timeout, rules, source_ids, budget)
+                _guard(job, "reading and sanitizing", sanitize, course, db_url, timeout, rules, source_ids, budget,
+                       sorted(records[chapter].points))
                 if job.invalid or job.not_graded:
                     record(job)
                     continue

@@ -1,13 +1,13 @@
-"""Where notebooks run: this machine's thread pool, or the workers of a Dask distributed cluster.
+"""Where notebooks run: this machine's worker processes, or the workers of a Dask distributed cluster.
 
     run_jobs(fn, jobs, scheduler=None, workers=2)  -> iterator of (job, result), each job exactly once
 
-Both ways go through one `concurrent.futures` loop: locally a ProcessPoolExecutor (forked workers), on a cluster the Client's own
-executor (`Client.get_executor`), so a class is graded by the same code either way. `fn` and each job and result are
-plain data (a job is a dict with an "id"); only the caller (the coordinator) records results. On a cluster every
-task is submitted with pure=False (two students' identical notebooks are two tasks) and retries=1; a worker lost
-mid-task is Dask's job: the scheduler runs the task again on another worker. A result arrives once per future, and
-results are deduplicated by job id all the same, so nothing is recorded twice.
+Both ways go through one `concurrent.futures` loop: locally a ProcessPoolExecutor (forked workers), on a cluster the
+Client's own executor (`Client.get_executor`), so a class is graded by the same code either way. `fn` and each job
+and result are plain data (a job is a dict with an "id"); only the caller (the coordinator) records results. On a
+cluster every task is submitted with pure=False (two students' identical notebooks are two tasks) and retries=1; a
+worker lost mid-task is Dask's job: the scheduler runs the task again on another worker. A result arrives once per
+future, and results are deduplicated by job id all the same, so nothing is recorded twice.
 
 Preflight: a worker grades with its own checkout and environment, so before the first job the coordinator sends
 `CoursePreflight` (a Dask WorkerPlugin, set up on every worker now and on every worker that joins later) holding

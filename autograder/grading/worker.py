@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_markdown_cell
 
-from autograder.grading import cluster, feedback, judge, policy, sandbox, scoring
+from autograder.grading import cluster, feedback, fixtures, judge, policy, sandbox, scoring
 
 
 def job_for(student: str, chapter: str, nb, notes: list[str], violations: list[policy.Violation], timeout: int,
@@ -29,6 +29,15 @@ def job_for(student: str, chapter: str, nb, notes: list[str], violations: list[p
             "notebook": nbformat.writes(nb), "notes": list(notes), "violations": [asdict(v) for v in violations],
             "extra": extra, "timeout": timeout, "budget": asdict(budget), "trusted": trusted.to_plain(),
             "points": points, "feedback": page}
+
+
+def prepare(trusted: list[judge.TrustedNotebook]) -> None:
+    """Import the chapters' case modules (torch, the references) and freeze their fixtures in this process before
+    local workers are forked from it: they start with them loaded (shared, copy-on-write) instead of each importing
+    them. Idempotent; a Dask worker does the same on its first notebook."""
+    sources = [cell.source for t in trusted for cell in t.cells.values()]
+    judge.cache_case_generators(sources)
+    fixtures.freeze_modules(sources)
 
 
 def run_notebook_job(payload: dict) -> dict:
