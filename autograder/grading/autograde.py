@@ -129,6 +129,7 @@ class GradingRun:
     seconds: float
     notebooks_executed: int
     limits: str = ""
+    serial_seconds: float = 0.0     # wall time this process spent reading, sanitizing and recording (the serial part)
 
     def not_graded(self) -> list[Outcome]:
         return [o for by in self.outcomes.values() for o in by.values() if o.status == NOT_GRADED]
@@ -529,19 +530,25 @@ def _grade(course, chapters, students, workers, timeout, feedback_wanted, show_h
                 path = course / "submitted" / student / chapter / f"{chapter}.ipynb"
                 if not os.path.lexists(path):
                     continue                       # missing: listed in the export, nothing recorded
+                started_job = time.perf_counter()
                 job = Job(student, chapter, path)
                 _guard(job, "reading and sanitizing", sanitize, course, db_url, timeout, rules, source_ids, budget,
                        sorted(records[chapter].points))
                 if job.invalid or job.not_graded:
                     record(job)
+                    serial[0] += time.perf_counter() - started_job
                     continue
                 runnable[f"{chapter}/{student}"] = job
-                yield worker.job_for(student, chapter, job.nb, job.notes, job.violations, timeout, budget,
-                                     extra[chapter], trusted[chapter], records[chapter].points, pages[chapter])
+                payload = worker.job_for(student, chapter, job.nb, job.notes, job.violations, timeout, budget,
+                                         extra[chapter], trusted[chapter], records[chapter].points, pages[chapter])
+                serial[0] += time.perf_counter() - started_job
+                yield payload
 
     # Execute: each notebook is a job of plain data, run by a local thread or a cluster's worker (each in a sandbox
     # of its own); each result comes back here once and is recorded as it arrives. Grades do not depend on the order.
+    serial = [0.0]
     for payload, result in cluster.run_jobs(run_notebook_job, payloads(), scheduler, workers, log):
+        started_job = time.perf_counter()
         job = runnable[payload["id"]]
         page = None
         if "error" in result:       # the grader's failure, not the student's: nothing recorded, a rerun grades it
@@ -559,8 +566,11 @@ def _grade(course, chapters, students, workers, timeout, feedback_wanted, show_h
                                  + "; ".join(problems)[:500]
             job.notes = [str(n) for n in result["notes"]] if isinstance(result.get("notes"), list) else job.notes
             page = result.get("feedback") if feedback_wanted and isinstance(result.get("feedback"), str) else None
-            log(f"  ran {payload['id']} on {result.get('worker')}")
+            took = result.get("seconds")
+            log(f"  ran {payload['id']} on {result.get('worker')}"
+                + (f" in {took:.2f} s" if isinstance(took, (int, float)) else ""))
         record(job, page)
+        serial[0] += time.perf_counter() - started_job
     for chapter in chapters:
         for student in wanted:
             if student not in outcomes[chapter]:
@@ -579,7 +589,7 @@ def _grade(course, chapters, students, workers, timeout, feedback_wanted, show_h
     after = course_hashes(course, [ROOT / "autograder"] if (ROOT / "autograder") not in course.parents else [])
     problems = compare_hashes(before, after)
     return GradingRun(course, outcomes, problems, time.monotonic() - started,
-                      sum(1 for j in runnable.values() if j.executed is not None), limits)
+                      sum(1 for j in runnable.values() if j.executed is not None), limits, serial[0])
 
 
 def print_summary(run: GradingRun, log=print) -> None:
