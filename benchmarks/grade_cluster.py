@@ -15,7 +15,11 @@ scheduler=...)`, feedback included (no class report), and measures:
   submitted at once, on the same cluster);
 * a worker's wall time per notebook (judging, scoring and rendering the feedback, as it reports it);
 * gradebook transactions per notebook: the commits the coordinator's process makes (SQLAlchemy's commit events; all
-  gradebook writes happen there), set-up and export included.
+  gradebook writes happen there), set-up and export included (nbgrader's Gradebook() commits once when opened, with
+  nothing written: benchmarks/gradebook_syncs.py counts the disk syncs).
+
+The coordinator and the scheduler run on one core, the workers on the others (`pin`), as on a cluster where the
+coordinator has a machine of its own.
 
 The projection: the serial part runs notebook after notebook (it overlaps the workers, not itself), the workers run
 side by side, so the class takes the longer of N x (coordinator + scheduler per notebook) and N x worker wall per
@@ -64,6 +68,29 @@ def scheduler_per_task(address: str) -> float:
         return (time.perf_counter() - t) / len(futures)
 
 
+def pin(dc) -> None:
+    """On a machine of 2 cores or more: the coordinator (this process) and the scheduler on core 0, the workers (and
+    the sandboxes they start) on the others, so that the serial part's wall time is measured as on a machine of its
+    own, not while it waits for a core the workers hold."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return
+    _set_affinity(dc.scheduler.pid, cores[:1])
+    for worker in dc.workers:
+        _set_affinity(worker.pid, cores[1:])
+
+
+def _set_affinity(pid: int, cores: list[int]) -> None:
+    import psutil
+    try:
+        root = psutil.Process(pid)
+        for p in [root, *root.children(recursive=True)]:
+            for thread in p.threads():
+                os.sched_setaffinity(thread.id, cores)
+    except (psutil.Error, OSError):
+        pass
+
+
 def run(pristine: Path, tmp: Path, db: str, workers: int, students: list[str]) -> dict:
     course = tmp / f"course-{db}"
     shutil.copytree(pristine, course, symlinks=True)
@@ -76,6 +103,7 @@ def run(pristine: Path, tmp: Path, db: str, workers: int, students: list[str]) -
             add_students(course, students)
             (course / "gradebook.db").unlink()
         with dask_cluster(tmp / f"dask-{db}", workers=workers) as dc:
+            pin(dc)
             per_task = scheduler_per_task(dc.address)
             commits, lines = [], []
             on_commit = lambda conn: commits.append(1)          # noqa: E731
@@ -91,6 +119,7 @@ def run(pristine: Path, tmp: Path, db: str, workers: int, students: list[str]) -
     assert n == len(students), (n, result.not_graded())
     took = [float(m.group(1)) for line in lines if (m := re.search(r"^\s*ran \S+ on \S+ in ([\d.]+) s", line))]
     return {"db": db, "workers": workers, "n": n, "wall": wall, "serial": result.serial_seconds / n,
+            "serial_cpu": result.serial_cpu_seconds / n,
             "scheduler": per_task, "worker": sum(took) / max(1, len(took)), "commits": len(commits) / n}
 
 
@@ -100,6 +129,9 @@ def main(argv=None) -> int:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--db", nargs="*", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
     a = p.parse_args(argv)
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) > 1:
+        os.sched_setaffinity(0, cores[:1])     # this process (the coordinator) and the threads it starts: see pin()
     rows = []
     with tempfile.TemporaryDirectory(prefix="grade-cluster-bench-") as name:
         tmp = Path(name)
@@ -113,11 +145,12 @@ def main(argv=None) -> int:
     print(f"class: {a.students} notebooks of {CHAPTER} ({', '.join(SAMPLE_CYCLE)} in turn), feedback included; "
           f"{a.workers} one-thread Dask workers on this machine ({os.cpu_count()} cores); load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
-    print(f"{'gradebook':>9} {'wall s':>7} {'nb/min':>7} {'coordinator ms/nb':>18} {'scheduler ms/nb':>16} "
-          f"{'worker s/nb':>12} {'commits/nb':>11}")
+    print(f"{'gradebook':>9} {'wall s':>7} {'nb/min':>7} {'coordinator ms/nb':>18} {'(its CPU)':>10} "
+          f"{'scheduler ms/nb':>16} {'worker s/nb':>12} {'commits/nb':>11}")
     for r in rows:
         print(f"{r['db']:>9} {r['wall']:>7.1f} {60 * r['n'] / r['wall']:>7.1f} {1e3 * r['serial']:>18.1f} "
-              f"{1e3 * r['scheduler']:>16.2f} {r['worker']:>12.2f} {r['commits']:>11.2f}")
+              f"{1e3 * r['serial_cpu']:>10.1f} {1e3 * r['scheduler']:>16.2f} {r['worker']:>12.2f} "
+              f"{r['commits']:>11.2f}")
     if not rows:
         return 1
     n = CLASS_STUDENTS * CLASS_CHAPTERS
@@ -130,11 +163,11 @@ def main(argv=None) -> int:
         print(f"  {r['db']}: serial part {serial / 60:.1f} min ({1e3 * (r['serial'] + r['scheduler']):.0f} ms x "
               f"{n:,}), workers {workers / 60:.1f} min ({r['worker']:.2f} s x {n:,} / {slots}): "
               f"{max(serial, workers) / 60:.1f} min")
-    print("Assumptions: every notebook costs what this class's did; a worker's wall time here is measured with the "
-          "coordinator, the scheduler and the other worker on the same 2 cores (pessimistic for a machine of its "
-          "own); the coordinator's serial part overlaps the workers' (it sanitizes the next submissions while they "
-          "run, and records each result as it arrives). Not included: starting the machines, the class report, and "
-          "slower chapters (benchmarks/grade_class.py gives each chapter's cost).")
+    print("Assumptions: every notebook costs what this class's did; a worker's wall time here is measured with "
+          "the other workers sharing their cores (pessimistic for a core of its own); the coordinator's serial part "
+          "overlaps the workers' (it sanitizes the next submissions while they run, and records each result as it "
+          "arrives). Not included: starting the machines, the class report, and slower chapters "
+          "(benchmarks/grade_class.py gives each chapter's cost).")
     return 0
 
 
