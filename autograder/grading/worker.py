@@ -10,6 +10,7 @@ record (`validate`) and records it (`record`).
 """
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import asdict
@@ -28,7 +29,8 @@ def job_for(student: str, chapter: str, nb, notes: list[str], violations: list[p
     chapter's data files, its trusted cells, the gradebook's points, and for the feedback page (`page`, None for
     none) the instructor's markdown and whether hidden tests are shown."""
     return {"id": f"{chapter}/{student}", "student": student, "chapter": chapter,
-            "notebook": nbformat.writes(nb), "notes": list(notes), "violations": [asdict(v) for v in violations],
+            # JSON text, as nbformat writes it less its validation: the worker validates it (nbformat.reads)
+            "notebook": json.dumps(nb), "notes": list(notes), "violations": [asdict(v) for v in violations],
             "extra": extra, "timeout": timeout, "budget": asdict(budget), "trusted": trusted.to_plain(),
             "points": points, "feedback": page}
 
