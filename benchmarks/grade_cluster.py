@@ -11,8 +11,9 @@ tests/grading/test_postgres.py starts one), grades the class through them with `
 scheduler=...)`, feedback included (no class report), and measures:
 
 * the serial part's wall time per notebook: what the coordinator spends reading, sanitizing, checking and recording
-  each notebook (`GradingRun.serial_seconds`, wall clock), and the scheduler's wall time per task (1,000 no-op tasks
-  submitted at once, on the same cluster);
+  each notebook (`GradingRun.serial_seconds`, wall clock; beside it that part's CPU time, and the CPU of the whole
+  coordinator process per notebook, the Dask client's threads included), and the scheduler's wall time per task
+  (1,000 no-op tasks submitted at once, on the same cluster);
 * a worker's wall time per notebook (judging, scoring and rendering the feedback, as it reports it);
 * gradebook transactions per notebook: the commits the coordinator's process makes (SQLAlchemy's commit events; all
   gradebook writes happen there), set-up and export included (nbgrader's Gradebook() commits once when opened, with
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import sys
 import tempfile
@@ -66,6 +68,12 @@ def scheduler_per_task(address: str) -> float:
         futures = client.map(_noop, range(1000), pure=False)
         client.gather(futures)
         return (time.perf_counter() - t) / len(futures)
+
+
+def _process_cpu() -> float:
+    """user+sys seconds of this process, every thread (the Dask client's too)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def pin(dc) -> None:
@@ -108,18 +116,18 @@ def run(pristine: Path, tmp: Path, db: str, workers: int, students: list[str]) -
             commits, lines = [], []
             on_commit = lambda conn: commits.append(1)          # noqa: E731
             event.listen(Engine, "commit", on_commit)
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), _process_cpu()
             try:
                 result = grade(course, [CHAPTER], timeout=30, feedback=True, report=False, log=lines.append,
                                scheduler=dc.address)
             finally:
                 event.remove(Engine, "commit", on_commit)
-            wall = time.perf_counter() - t0
+            wall, process_cpu = time.perf_counter() - t0, _process_cpu() - cpu0
     n = result.notebooks_executed
     assert n == len(students), (n, result.not_graded())
     took = [float(m.group(1)) for line in lines if (m := re.search(r"^\s*ran \S+ on \S+ in ([\d.]+) s", line))]
     return {"db": db, "workers": workers, "n": n, "wall": wall, "serial": result.serial_seconds / n,
-            "serial_cpu": result.serial_cpu_seconds / n,
+            "serial_cpu": result.serial_cpu_seconds / n, "process_cpu": process_cpu / n,
             "scheduler": per_task, "worker": sum(took) / max(1, len(took)), "commits": len(commits) / n}
 
 
@@ -146,11 +154,11 @@ def main(argv=None) -> int:
           f"{a.workers} one-thread Dask workers on this machine ({os.cpu_count()} cores); load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
     print(f"{'gradebook':>9} {'wall s':>7} {'nb/min':>7} {'coordinator ms/nb':>18} {'(its CPU)':>10} "
-          f"{'scheduler ms/nb':>16} {'worker s/nb':>12} {'commits/nb':>11}")
+          f"{'(process CPU)':>14} {'scheduler ms/nb':>16} {'worker s/nb':>12} {'commits/nb':>11}")
     for r in rows:
         print(f"{r['db']:>9} {r['wall']:>7.1f} {60 * r['n'] / r['wall']:>7.1f} {1e3 * r['serial']:>18.1f} "
-              f"{1e3 * r['serial_cpu']:>10.1f} {1e3 * r['scheduler']:>16.2f} {r['worker']:>12.2f} "
-              f"{r['commits']:>11.2f}")
+              f"{1e3 * r['serial_cpu']:>10.1f} {1e3 * r['process_cpu']:>14.1f} {1e3 * r['scheduler']:>16.2f} "
+              f"{r['worker']:>12.2f} {r['commits']:>11.2f}")
     if not rows:
         return 1
     n = CLASS_STUDENTS * CLASS_CHAPTERS
