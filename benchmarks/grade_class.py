@@ -162,7 +162,7 @@ def main(argv=None) -> int:
                                            if v is not None and graded[name].get(s) != v))
                 status = "" if result.returncode in (0, 3) else f" (exit {result.returncode})"
                 print(f"{chapter:13s} {name:16s} {cpu:8.1f} {cpu / n:10.2f} {wall:8.1f} {60 * n / wall:8.1f}  "
-                      f"{same}{status}", flush=True)
+                      f"{same}{status}".rstrip(), flush=True)
     print(f"CPU counted by: {how}")
     print("all chapters:")
     for name, (cpu, wall, n) in totals.items():
