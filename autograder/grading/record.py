@@ -32,10 +32,30 @@ _LOCK = threading.Lock()
 
 
 class _Shared:
-    """Stands for `Gradebook(url)` inside nbgrader's preprocessors: the one session, never closed by them."""
+    """Stands for `Gradebook(url)` inside nbgrader's preprocessors: the one session, never closed by them.
+
+    SaveAutoGrades looks up each cell's grade and comment row with a query of its own (a join over six tables, two
+    per graded cell); here the submitted notebook's rows are read once, the same ORM objects of the same session,
+    and a name not among them goes to nbgrader's own lookup (which raises MissingEntry as before)."""
 
     def __init__(self, gb):
         self.gb = gb
+        self._rows: dict[tuple, tuple[dict, dict]] = {}
+
+    def _submitted(self, notebook: str, assignment: str, student: str) -> tuple[dict, dict]:
+        key = (notebook, assignment, student)
+        if key not in self._rows:
+            nb = self.gb.find_submission_notebook(notebook, assignment, student)
+            self._rows[key] = ({g.name: g for g in nb.grades}, {c.name: c for c in nb.comments})
+        return self._rows[key]
+
+    def find_grade(self, grade_cell, notebook, assignment, student):
+        found = self._submitted(notebook, assignment, student)[0].get(grade_cell)
+        return found if found is not None else self.gb.find_grade(grade_cell, notebook, assignment, student)
+
+    def find_comment(self, solution_cell, notebook, assignment, student):
+        found = self._submitted(notebook, assignment, student)[1].get(solution_cell)
+        return found if found is not None else self.gb.find_comment(solution_cell, notebook, assignment, student)
 
     def __call__(self, *args, **kwargs):
         return self
