@@ -1,165 +1,181 @@
-"""Grading on a Dask cluster: throughput with 1 and 2 workers, the cost per notebook, the scheduler's overhead per
-task, and from them the projected wall time of a large class on 1, 4 and 16 machines.
+"""Grading on a Dask cluster: the serial part's wall time per notebook (the coordinator and the scheduler), the
+gradebook transactions per notebook, on SQLite and on PostgreSQL, and from measured wall times the projected time of
+1,000 students x 6 chapters on machines of 8 cores.
 
-    .venv/bin/python benchmarks/grade_cluster.py [--students 24] [--chapter elman_jordan] [--workers 1 2]
+    .venv/bin/python benchmarks/grade_cluster.py [--students 24] [--workers 2] [--db sqlite postgres]
 
 Generates a class (the demo's samples `correct`, `partial` and `raises`, in turn), starts a real `dask scheduler`
-and N one-thread `dask worker` processes on 127.0.0.1 (the same programs an instructor starts by hand), grades the
-class through them with `autograde.grade(..., scheduler=...)` (no feedback, no class report), and measures:
+and one-thread `dask worker` processes on 127.0.0.1 (the programs an instructor starts by hand) and, for each
+gradebook (SQLite, the default file; PostgreSQL, a throw-away server on a loopback port, as
+tests/grading/test_postgres.py starts one), grades the class through them with `autograde.grade(...,
+scheduler=...)`, feedback included (no class report), and measures:
 
-* notebooks per minute (wall time of the whole grading call, as the instructor waits for it);
-* worker core-seconds per notebook: the CPU of every worker process and all it starts (the trusted judgement in
-  the worker, the student's process in its sandbox), from a cpuacct cgroup the workers are moved into
-  (`cpu_accounting.CpuGroup`; psutil, which misses the sandboxed processes, where no group can be made);
-* coordinator core-seconds per notebook: user+sys of this process and its children during the call (reading and
-  sanitizing each submission, nbgrader's gradebook writes): the serial part;
-* the scheduler's overhead per task: the round trip of a no-op task submitted alone, and the time per task of
-  1,000 no-op tasks submitted at once, on the same cluster.
+* the serial part's wall time per notebook: what the coordinator spends reading, sanitizing, checking and recording
+  each notebook (`GradingRun.serial_seconds`, wall clock; beside it that part's CPU time, and the CPU of the whole
+  coordinator process per notebook, the Dask client's threads included), and the scheduler's wall time per task
+  (1,000 no-op tasks submitted at once, on the same cluster);
+* a worker's wall time per notebook (judging, scoring and rendering the feedback, as it reports it);
+* gradebook transactions per notebook: the commits the coordinator's process makes (SQLAlchemy's commit events; all
+  gradebook writes happen there), set-up and export included (nbgrader's Gradebook() commits once when opened, with
+  nothing written: benchmarks/gradebook_syncs.py counts the disk syncs).
+
+The coordinator and the scheduler run on one core, the workers on the others (`pin`), as on a cluster where the
+coordinator has a machine of its own.
+
+The projection: the serial part runs notebook after notebook (it overlaps the workers, not itself), the workers run
+side by side, so the class takes the longer of N x (coordinator + scheduler per notebook) and N x worker wall per
+notebook / worker slots, plus the run's fixed start (imports, preflight), from the same runs.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import psutil  # noqa: E402
-from cpu_accounting import CpuGroup  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
 
 from autograder.grading.autograde import grade  # noqa: E402
-from tests.helpers.servers import dask_cluster  # noqa: E402
-from tests.helpers.small_class import CHAPTER, make_class  # noqa: E402
+from autograder.grading.release import nbgrader  # noqa: E402
+from tests.helpers.servers import PostgresUnavailable, dask_cluster, postgres_server  # noqa: E402
+from tests.helpers.small_class import CHAPTER, add_students, make_class  # noqa: E402
 
 SAMPLE_CYCLE = ("correct", "partial", "raises")
-CLASS_STUDENTS, CLASS_CHAPTERS, CORES_PER_MACHINE = 1000, 6, 8
-
-
-def tree_cpu(pids: list[int]) -> float:
-    """user+sys seconds of these processes, their live descendants, and the children they have waited for."""
-    total, seen = 0.0, set()
-    for pid in pids:
-        try:
-            root = psutil.Process(pid)
-            procs = [root, *root.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            continue
-        for p in procs:
-            if p.pid in seen:
-                continue
-            seen.add(p.pid)
-            try:
-                t = p.cpu_times()
-                total += t.user + t.system + t.children_user + t.children_system
-            except psutil.Error:
-                continue
-    return total
-
-
-def own_cpu() -> float:
-    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+CLASS_STUDENTS, CLASS_CHAPTERS, MACHINES, CORES_PER_MACHINE = 1000, 6, 4, 8
 
 
 def _noop(i):
     return i
 
 
-def scheduler_overhead(address: str) -> tuple[float, float]:
-    """(seconds for one no-op task's round trip, submitted alone; seconds per task of 1,000 submitted at once)."""
+def scheduler_per_task(address: str) -> float:
+    """Wall seconds per task of 1,000 no-op tasks submitted at once (after a warm-up)."""
     from distributed import Client
     with Client(address, set_as_default=False) as client:
-        for i in range(5):                              # warm up: the function is sent once
+        for i in range(5):
             client.submit(_noop, i, pure=False).result()
-        t = time.perf_counter()
-        n = 100
-        for i in range(n):
-            client.submit(_noop, i, pure=False).result()
-        alone = (time.perf_counter() - t) / n
         t = time.perf_counter()
         futures = client.map(_noop, range(1000), pure=False)
         client.gather(futures)
-        bulk = (time.perf_counter() - t) / len(futures)
-    return alone, bulk
+        return (time.perf_counter() - t) / len(futures)
 
 
-def run(pristine: Path, tmp: Path, workers: int, n_notebooks: int) -> dict:
-    course = tmp / f"course-{workers}w"
+def _process_cpu() -> float:
+    """user+sys seconds of this process, every thread (the Dask client's too)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def pin(dc) -> None:
+    """On a machine of 2 cores or more: the coordinator (this process) and the scheduler on core 0, the workers (and
+    the sandboxes they start) on the others, so that the serial part's wall time is measured as on a machine of its
+    own, not while it waits for a core the workers hold."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return
+    _set_affinity(dc.scheduler.pid, cores[:1])
+    for worker in dc.workers:
+        _set_affinity(worker.pid, cores[1:])
+
+
+def _set_affinity(pid: int, cores: list[int]) -> None:
+    import psutil
+    try:
+        root = psutil.Process(pid)
+        for p in [root, *root.children(recursive=True)]:
+            for thread in p.threads():
+                os.sched_setaffinity(thread.id, cores)
+    except (psutil.Error, OSError):
+        pass
+
+
+def run(pristine: Path, tmp: Path, db: str, workers: int, students: list[str]) -> dict:
+    course = tmp / f"course-{db}"
     shutil.copytree(pristine, course, symlinks=True)
-    with dask_cluster(tmp / f"dask-{workers}w", workers=workers) as dc:
-        alone, bulk = scheduler_overhead(dc.address) if workers == 1 else (None, None)
-        pids = [w.pid for w in dc.workers]
-        group = CpuGroup.make()
-        for pid in pids if group else ():          # each worker and what it has started already (a nanny's
-            for p in [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]:    # worker process)
-                group.add(p.pid)
-        counter = group.seconds if group else (lambda: tree_cpu(pids))
-        w0, c0, t0 = counter(), own_cpu(), time.perf_counter()
-        result = grade(course, [CHAPTER], timeout=30, feedback=False, report=False, log=lambda *a: None,
-                       scheduler=dc.address)
-        wall, worker_cpu, coordinator_cpu = time.perf_counter() - t0, counter() - w0, own_cpu() - c0
-        if group:
-            group.remove()
-    assert result.notebooks_executed == n_notebooks, result.notebooks_executed
-    return {"workers": workers, "wall": wall, "counted_by": "cpuacct cgroup" if group else "psutil (undercounts)",
-            "per_min": 60 * n_notebooks / wall,
-            "worker_cpu": worker_cpu / n_notebooks, "coordinator_cpu": coordinator_cpu / n_notebooks,
-            "alone": alone, "bulk": bulk}
-
-
-def projection(worker_cpu: float, coordinator_cpu: float, per_task: float) -> list[tuple[int, float, float]]:
-    """[(machines, projected hours, the serial part's hours)] for CLASS_STUDENTS × CLASS_CHAPTERS notebooks (the
-    model is in the printed notes): the coordinator's serial work overlaps the workers', so the longer of the two
-    sets the pace."""
-    n = CLASS_STUDENTS * CLASS_CHAPTERS
-    serial = n * (coordinator_cpu + per_task)
-    return [(m, max(serial, n * worker_cpu / (m * CORES_PER_MACHINE)) / 3600, serial / 3600) for m in (1, 4, 16)]
+    server = postgres_server() if db == "postgres" else nullcontext(None)
+    with server as url:
+        if url:                        # as test_postgres.py: the same class, its gradebook moved to PostgreSQL
+            config = course / "nbgrader_config.py"
+            config.write_text(config.read_text() + f"\nc.CourseDirectory.db_url = {url!r}\n")
+            nbgrader("generate_assignment", CHAPTER, "--force", root=course)
+            add_students(course, students)
+            (course / "gradebook.db").unlink()
+        with dask_cluster(tmp / f"dask-{db}", workers=workers) as dc:
+            pin(dc)
+            per_task = scheduler_per_task(dc.address)
+            commits, lines = [], []
+            on_commit = lambda conn: commits.append(1)          # noqa: E731
+            event.listen(Engine, "commit", on_commit)
+            t0, cpu0 = time.perf_counter(), _process_cpu()
+            try:
+                result = grade(course, [CHAPTER], timeout=30, feedback=True, report=False, log=lines.append,
+                               scheduler=dc.address)
+            finally:
+                event.remove(Engine, "commit", on_commit)
+            wall, process_cpu = time.perf_counter() - t0, _process_cpu() - cpu0
+    n = result.notebooks_executed
+    assert n == len(students), (n, result.not_graded())
+    took = [float(m.group(1)) for line in lines if (m := re.search(r"^\s*ran \S+ on \S+ in ([\d.]+) s", line))]
+    return {"db": db, "workers": workers, "n": n, "wall": wall, "serial": result.serial_seconds / n,
+            "serial_cpu": result.serial_cpu_seconds / n, "process_cpu": process_cpu / n,
+            "scheduler": per_task, "worker": sum(took) / max(1, len(took)), "commits": len(commits) / n}
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--students", type=int, default=24)
-    p.add_argument("--workers", type=int, nargs="*", default=[1, 2])
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--db", nargs="*", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
     a = p.parse_args(argv)
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) > 1:
+        os.sched_setaffinity(0, cores[:1])     # this process (the coordinator) and the threads it starts: see pin()
+    rows = []
     with tempfile.TemporaryDirectory(prefix="grade-cluster-bench-") as name:
         tmp = Path(name)
         students = {f"s{i:03d}": SAMPLE_CYCLE[i % len(SAMPLE_CYCLE)] for i in range(a.students)}
         pristine = make_class(tmp / "class", students)
-        rows = [run(pristine, tmp, w, a.students) for w in a.workers]
-    print(f"class: {a.students} notebooks of {CHAPTER} ({', '.join(SAMPLE_CYCLE)} in turn); machine: "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end; one-thread workers; worker CPU "
-          f"counted by {rows[0]['counted_by']}")
-    print(f"{'workers':>7} {'wall s':>8} {'notebooks/min':>14} {'worker core-s/nb':>17} {'coordinator core-s/nb':>22}")
+        for db in a.db:
+            try:
+                rows.append(run(pristine, tmp, db, a.workers, list(students)))
+            except PostgresUnavailable as why:
+                print(f"{db}: skipped ({why})")
+    print(f"class: {a.students} notebooks of {CHAPTER} ({', '.join(SAMPLE_CYCLE)} in turn), feedback included; "
+          f"{a.workers} one-thread Dask workers on this machine ({os.cpu_count()} cores); load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
+    print(f"{'gradebook':>9} {'wall s':>7} {'nb/min':>7} {'coordinator ms/nb':>18} {'(its CPU)':>10} "
+          f"{'(process CPU)':>14} {'scheduler ms/nb':>16} {'worker s/nb':>12} {'commits/nb':>11}")
     for r in rows:
-        print(f"{r['workers']:>7} {r['wall']:>8.1f} {r['per_min']:>14.1f} {r['worker_cpu']:>17.2f} "
-              f"{r['coordinator_cpu']:>22.2f}")
-    first = rows[0]
-    print(f"scheduler overhead per task: {1e3 * first['alone']:.1f} ms for a no-op task's round trip alone, "
-          f"{1e3 * first['bulk']:.2f} ms per task for 1,000 submitted at once")
-    worker_cpu = max(r["worker_cpu"] for r in rows)
-    coordinator_cpu = max(r["coordinator_cpu"] for r in rows)
-    print(f"\nProjected wall time for {CLASS_STUDENTS:,} students × {CLASS_CHAPTERS} chapters "
-          f"({CLASS_STUDENTS * CLASS_CHAPTERS:,} notebooks), machines of {CORES_PER_MACHINE} cores:")
-    print("| machines | cores | projected wall time | the serial part (coordinator and scheduler) |\n"
-          "| ---: | ---: | ---: | ---: |")
-    for machines, hours, serial in projection(worker_cpu, coordinator_cpu, first["bulk"]):
-        print(f"| {machines} | {machines * CORES_PER_MACHINE} | {hours:.2f} h ({60 * hours:.0f} min) | "
-              f"{60 * serial:.0f} min |")
-    print(f"Assumptions: every notebook costs what this class's did ({worker_cpu:.2f} worker core-s, the larger of "
-          f"the runs), and one worker thread per core runs one notebook at a time without slowing the others; "
-          f"the coordinator's part ({coordinator_cpu:.2f} core-s per notebook: reading, sanitizing, recording "
-          f"in the gradebook) is serial but overlaps the workers' (the command sanitizes the next submissions while "
-          f"the workers run the earlier ones, and records each result as it arrives), so the projected time is the "
-          f"longer of the two; the scheduler, one process, spends what a no-op task "
-          f"costs it in bulk ({1e3 * first['bulk']:.2f} ms) per notebook, serially (the round trip of a task "
-          f"alone is latency, paid once per worker slot, not per notebook). Not included: feedback and the class "
-          f"report (serial, after grading), starting the machines, and slower notebooks of other chapters.")
+        print(f"{r['db']:>9} {r['wall']:>7.1f} {60 * r['n'] / r['wall']:>7.1f} {1e3 * r['serial']:>18.1f} "
+              f"{1e3 * r['serial_cpu']:>10.1f} {1e3 * r['process_cpu']:>14.1f} {1e3 * r['scheduler']:>16.2f} "
+              f"{r['worker']:>12.2f} {r['commits']:>11.2f}")
+    if not rows:
+        return 1
+    n = CLASS_STUDENTS * CLASS_CHAPTERS
+    slots = MACHINES * CORES_PER_MACHINE
+    print(f"\nProjected for {CLASS_STUDENTS:,} students x {CLASS_CHAPTERS} chapters ({n:,} notebooks) on {MACHINES} "
+          f"machines x {CORES_PER_MACHINE} cores ({slots} one-thread workers), from the wall times above:")
+    for r in rows:
+        serial = n * (r["serial"] + r["scheduler"])
+        workers = n * r["worker"] / slots
+        print(f"  {r['db']}: serial part {serial / 60:.1f} min ({1e3 * (r['serial'] + r['scheduler']):.0f} ms x "
+              f"{n:,}), workers {workers / 60:.1f} min ({r['worker']:.2f} s x {n:,} / {slots}): "
+              f"{max(serial, workers) / 60:.1f} min")
+    print("Assumptions: every notebook costs what this class's did; a worker's wall time here is measured with "
+          "the other workers sharing their cores (pessimistic for a core of its own); the coordinator's serial part "
+          "overlaps the workers' (it sanitizes the next submissions while they run, and records each result as it "
+          "arrives). Not included: starting the machines, the class report, and slower chapters "
+          "(benchmarks/grade_class.py gives each chapter's cost).")
     return 0
 
 

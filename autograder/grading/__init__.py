@@ -7,3 +7,11 @@ cross as `wire` says); `preprocessors.TrustedExecute` is the same judgement insi
 without hidden tests; `class_report` summarises a class; `results` and `course_folder` are the pieces they share;
 `demo` and `samples` are the demonstration. Notebooks never import this package.
 """
+import sys as _sys
+
+# jsonschema (under nbformat) compiles rfc3987_syntax's IRI grammars at import when that package is installed: 2.6 s
+# of every grading process's start, for an "iri" format check no notebook schema uses. Skipped in processes that
+# import this package before jsonschema (the grading command, its workers); a server that has jsonschema already
+# (the formgrader) keeps its checks.
+if "jsonschema" not in _sys.modules:
+    _sys.modules.setdefault("rfc3987_syntax", None)

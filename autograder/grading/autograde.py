@@ -7,8 +7,8 @@ It follows nbgrader's own Autograde step for step, with nbgrader's preprocessors
 (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells with add_missing_cells, CheckCellMetadata; then
 LimitOutput, SaveAutoGrades, AssignLatePenalties), and changes three things:
 
-* execution: each notebook is judged the trusted way (`autograder.grading.judge`): its test cells run in this
-  process from the gradebook's source, the student's cells in a process of their own in a bubblewrap sandbox
+* execution: each notebook is judged the trusted way (`autograder.grading.judge`): its test cells run in the
+  worker's process from the gradebook's source, the student's cells in a process of their own in a bubblewrap sandbox
   without torch (`executor`, `launch`, `sandbox`), within the submission's budgets; a dead or stuck process costs
   its cell only;
 * the rule: `autograder.grading.policy` (NumPy only) zeroes the tests a violation affects, with the reason written
@@ -24,267 +24,69 @@ symlinks and only as regular files; student ids that are not safe file names are
 wait for each other (a lock file, `--lock-wait`); two runs on different courses share nothing (each notebook has a
 sandbox of its own: `autograder.grading.sandbox`).
 
-The stages it runs live in modules of their own, shared with `nbgrader autograde` and the formgrader
-(ARCHITECTURE.md, *The grading pipeline*): `reading`, `sanitizing` + `policy`, `judge`, `validate` (a worker's
-result against the gradebook), `record` (one transaction per notebook), `course_lock`, `progress`.
+The command parses its arguments and runs the stages, each a module of its own, shared with `nbgrader autograde` and
+the formgrader where they have a counterpart (ARCHITECTURE.md, *The grading pipeline*): `reading` and `sanitizing`
+(+ `policy`) here, then on a worker (`worker`: a local process forked from this one, or a Dask worker, chosen by
+`cluster`) `judge`, `scoring` and `feedback`, returning plain data; back here `validate` (the result against the
+gradebook), `record` (one transaction per notebook, under `course_lock`), `outcomes` (grades.csv, the per-student
+JSON, the summary), `integrity` and `progress`.
 
-Notebooks are executed `--workers` at a time on this machine, or by the workers of the Dask cluster at
-`--scheduler` (`autograder.grading.cluster`: the same job function either way, a notebook's result recorded once).
-This process reads and sanitizes each submission as the workers need more, and records each result as it arrives,
-so its serial work overlaps theirs; no grade depends on the order, and the results equal a sequential run's (a
-test compares them). The gradebook is nbgrader's
+Notebooks run `--workers` at a time on this machine, or on the workers of the Dask cluster at `--scheduler` (the same
+job function either way, a notebook's result recorded once). This process reads and sanitizes each submission as the
+workers need more, and records each result as it arrives, so its serial work overlaps theirs; no grade depends on
+the order, and the results equal a sequential run's (a test compares them). The gradebook is nbgrader's
 `CourseDirectory.db_url` (`autograder.grading.gradebook_db`: SQLite by default, PostgreSQL by config or `--db`).
-Outputs: autograded/ and feedback/ (nbgrader's), grading/<chapter>/<student>.json (scores and reasons),
+Outputs: autograded/ and feedback/ (nbgrader's layout), grading/<chapter>/<student>.json (scores and reasons),
 grading/grades.csv, and the class report grading/report.{md,csv,png}.
 """
 from __future__ import annotations
 
 import argparse
-import csv
-import functools
-import hashlib
-import json
 import os
-import sqlite3
 import sys
 import time
-import uuid
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_markdown_cell
-from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.preprocessors import (
-    AssignLatePenalties,
-    CheckCellMetadata,
-    ClearOutput,
-    DeduplicateIds,
-    LimitOutput,
-    OverwriteCells,
-    OverwriteKernelspec,
-    SaveAutoGrades,
-)
-from nbgrader.utils import parse_utc
-from sqlalchemy.exc import OperationalError
-from traitlets.config import Config
 
 from autograder.grading import (
     cluster,
+    feedback,
     gradebook_db,
     judge,
     missing_steps,
     nbgrader_speedups,
     policy,
     sandbox,
-    sanitizing,
+    scoring,
     validate,
+    worker,
 )
-from autograder.grading.course_lock import LOCK_FILE, course_lock
+from autograder.grading.course_lock import course_lock
+from autograder.grading.gradebook_session import retry_locked, with_gradebook
+from autograder.grading.gradebook_snapshot import GradebookSnapshot
+from autograder.grading.integrity import compare_hashes, course_hashes
+from autograder.grading.outcomes import (
+    NOT_GRADED,
+    GradingRun,
+    Outcome,
+    export_roster_csv,
+    outcome_from_gradebook,
+    print_summary,
+    write_outcome,
+)
 from autograder.grading.progress import Progress
 from autograder.grading.reading import read_submission, read_timestamp
-from autograder.grading.record import one_transaction
-from autograder.grading.release import nbgrader
-from autograder.grading.results import CellResult, StudentResult, error_reason
+from autograder.grading.record import record_graded, record_invalid
+from autograder.grading.sanitizing import sanitize
 from autograder.grading.student_ids import unsafe_id_reason
+from autograder.grading.submission import Job, grade_cells_in, guard
+from autograder.grading.worker import run_notebook_job
 from autograder.layout import ROOT
 
-WORK_DIRS = ("submitted", "autograded", "feedback", "grading")
-# Not hashed: nbgrader's and our outputs, and what is regenerated or too big to matter.
-UNHASHED = {*WORK_DIRS, "gradebook.db", LOCK_FILE, ".venv", ".git", "_build", "__pycache__", ".pytest_cache",
-            ".nbgrader.log", ".ipynb_checkpoints"}
-UNHASHED |= {"exchange", "downloaded"}      # students submit and LMS archives arrive while grading runs
-
-NOT_GRADED = "not graded"
-
-
-class NotGraded(Exception):
-    """The grader's own failure on one submission (never the student's fault, never a zero)."""
-
-
-@dataclass
-class Outcome:
-    """One student's result on one chapter, as written to grading/<chapter>/<student>.json."""
-    student: str
-    chapter: str
-    status: str                      # graded | missing | invalid | not graded
-    score: float = 0.0
-    max_score: float = 0.0
-    cells: list[CellResult] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def as_student_result(self) -> StudentResult:
-        return StudentResult(self.student, self.score, self.max_score, self.cells, self.notes)
-
-    def reasons(self) -> list[str]:
-        return self.as_student_result().reasons()
-
-
-@dataclass
-class GradingRun:
-    course: Path
-    outcomes: dict[str, dict[str, Outcome]]          # chapter -> student -> outcome
-    integrity_problems: list[str]
-    seconds: float
-    notebooks_executed: int
-    limits: str = ""
-
-    def not_graded(self) -> list[Outcome]:
-        return [o for by in self.outcomes.values() for o in by.values() if o.status == NOT_GRADED]
-
-    def ok(self) -> bool:
-        return not self.integrity_problems and not self.not_graded()
-
-
-# ---------------------------------------------------------------- integrity
-
-
-def course_hashes(course: Path, also: list[Path] = ()) -> dict[str, str]:
-    """sha256 of every course file a grading run must not change (config, sources, release, the course code)."""
-    out = {}
-    for base in [course, *also]:
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = [d for d in dirnames if d not in UNHASHED]
-            for name in filenames:
-                if name in UNHASHED or name.endswith(".pyc"):
-                    continue
-                p = Path(dirpath) / name
-                if p.is_file() and not p.is_symlink():
-                    out[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
-    return out
-
-
-def compare_hashes(before: dict[str, str], after: dict[str, str]) -> list[str]:
-    problems = [f"changed during grading: {p}" for p in before if p in after and before[p] != after[p]]
-    problems += [f"deleted during grading: {p}" for p in before if p not in after]
-    problems += [f"created during grading: {p}" for p in after if p not in before]
-    return problems
-
-
-# ---------------------------------------------------------------- gradebook access, retried while locked
-
-
-def with_gradebook(db_url: str, fn, wait_s: float = 300.0):
-    """Run fn(gb) in a gradebook session; while another process holds the database lock, wait and retry."""
-    def session():
-        gb = Gradebook(db_url)
-        try:
-            return fn(gb)
-        finally:
-            gb.close()
-            gb.engine.dispose()     # each session's engine holds connections: a server would run out of them
-    return retry_locked(session, wait_s)
-
-
-def retry_locked(fn, wait_s: float = 300.0):
-    """fn(), retried while the gradebook is locked by another process (nbgrader would abort the batch)."""
-    deadline = time.monotonic() + wait_s
-    delay = 0.2
-    while True:
-        try:
-            return fn()
-        except (OperationalError, sqlite3.OperationalError) as err:
-            if "locked" not in str(err) or time.monotonic() > deadline:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 1.5, 2.0)
-
-
-# ---------------------------------------------------------------- one notebook
-
-
-def _config(timeout: int) -> Config:
-    c = Config()
-    c.OverwriteCells.add_missing_cells = True
-    c.Execute.timeout = timeout
-    return c
-
-
-def _resources(db_url: str, chapter: str, student: str) -> dict:
-    return {"nbgrader": {"db_url": db_url, "assignment": chapter, "notebook": chapter, "student": student},
-            "unique_key": chapter, "output_files_dir": f"{chapter}_files"}
-
-
-def _grade_cells_in(nb) -> dict[str, dict]:
-    return {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("grade_id")}
-
-
-@dataclass
-class Job:
-    student: str
-    chapter: str
-    submitted: Path
-    nb: object = None                   # sanitized notebook, ready to run
-    notes: list[str] = field(default_factory=list)
-    violations: list[policy.Violation] = field(default_factory=list)
-    executed: object = None
-    invalid: str | None = None
-    invalid_status: str = "invalid"     # "graded" when refused for a budget (a zero with the reason)
-    not_graded: str | None = None       # the grader's own failure: no grade recorded
-    timestamp: bytes | None = None
-    secret: bytes | None = None
-
-
-@functools.lru_cache(maxsize=64)
-def _locked_sources(course: Path, chapter: str) -> dict[str, str]:
-    """{grade_id: source} of the released notebook's locked cells (read once per chapter and run)."""
-    released = course / "release" / chapter / f"{chapter}.ipynb"
-    if not released.exists():
-        released = course / "exercises" / chapter / f"{chapter}.ipynb"
-    if not released.exists():
-        return {}
-    return {g: c.source for g, c in _grade_cells_in(nbformat.read(released, as_version=4)).items()
-            if c.metadata["nbgrader"].get("locked")}
-
-
-def sanitize(job: Job, course: Path, db_url: str, timeout: int, rules: policy.Rules,
-             source_ids: set[str] | None = None, budget: sandbox.Budget | None = None) -> None:
-    """nbgrader's sanitizing steps, plus the report of what they repaired and of rule violations."""
-    job.timestamp, note = read_timestamp(course, job.student, job.chapter)
-    if note:
-        job.notes.append(note)
-    job.secret, note = read_timestamp(course, job.student, job.chapter, "submission_secret.txt")
-    if note:
-        job.notes.append(note)
-    nb, problem = read_submission(course, job.student, job.chapter)
-    if problem:
-        job.invalid = problem
-        job.invalid_status = "graded" if problem.startswith("over budget") else "invalid"
-        return
-    expected = with_gradebook(db_url, lambda gb: sorted(
-        [c.name for c in gb.find_notebook(job.chapter, job.chapter).grade_cells]))
-    original = _locked_sources(course, job.chapter)
-    job.notes += sanitizing.clean_metadata(nb, set(expected) | (source_ids or set()) | set(original))
-    job.notes += sanitizing.missing_tests(nb, expected) + sanitizing.locked_edits(nb, original)
-    resources = _resources(db_url, job.chapter, job.student)
-    config = _config(timeout)
-    try:
-        for pp in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata):
-            nb, resources = retry_locked(lambda: pp(config=config).preprocess(nb, resources))
-    except Exception as err:
-        job.invalid = f"invalid notebook ({type(err).__name__}: {str(err)[:200]})"
-        return
-    try:
-        job.violations = policy.check_notebook(nb, rules)
-    except (RecursionError, MemoryError, SyntaxError, ValueError) as err:
-        # The rules cannot read it; neither can Python (a 100,000-character expression): a zero, with why.
-        job.invalid = (f"the rules could not read a cell ({type(err).__name__}: {str(err)[:120]}); "
-                       "a cell this deeply nested cannot be graded")
-        job.invalid_status = "graded"
-        return
-    job.nb = nb
-
-
-def execute(job: Job, timeout: int, budget: sandbox.Budget, extra: dict[str, bytes],
-            trusted: judge.TrustedNotebook) -> None:
-    """Judge the job's notebook the trusted way (autograder.grading.judge): its test cells run in this process
-    from the gradebook's source, the student's cells in a process of their own in a fresh sandbox, without torch.
-    The sandbox's folder exists only inside it (a tmpfs), so nothing is left to clean up here."""
-    work = Path("/tmp/grading") / f"{job.chapter}-{uuid.uuid4().hex[:12]}"     # a path inside the sandbox only
-    events = judge.judge_notebook(job.nb, trusted, timeout=timeout, budget=budget, workdir=work, seed=extra)
-    job.notes += [f"kernel: {e}" for e in events]
-    job.executed = job.nb
+# Names other modules and tests import from here, the command's module.
+__all__ = ["NOT_GRADED", "course_lock", "grade", "main", "read_submission", "read_timestamp", "run_notebook_job",
+           "with_gradebook"]
 
 
 def trusted_notebook(db_url: str, chapter: str) -> judge.TrustedNotebook:
@@ -293,217 +95,8 @@ def trusted_notebook(db_url: str, chapter: str) -> judge.TrustedNotebook:
     return with_gradebook(db_url, lambda gb: judge.TrustedNotebook.from_gradebook(gb, chapter, chapter))
 
 
-def notebook_job(job: Job, timeout: int, budget: sandbox.Budget, extra: dict[str, bytes],
-                 trusted: judge.TrustedNotebook) -> dict:
-    """What a worker needs to judge one sanitized notebook (it reads nothing of the course folder): the notebook, the
-    chapter's data files and its trusted cells, which the worker's trusted process runs."""
-    return {"id": f"{job.chapter}/{job.student}", "student": job.student, "chapter": job.chapter,
-            "notebook": nbformat.writes(job.nb), "extra": extra, "timeout": timeout, "budget": asdict(budget),
-            "trusted": trusted.to_plain()}
-
-
-def run_notebook_job(payload: dict) -> dict:
-    """The unit of work a worker runs (a local thread or a Dask worker): one notebook, in a sandbox of its own.
-    Returns the executed notebook and notes as plain data, which only the coordinator records."""
-    problems = cluster.preflight_problems()
-    if problems:
-        return {"id": payload["id"], "preflight": problems, "worker": cluster.worker_name()}
-    job = Job(payload["student"], payload["chapter"], Path(payload["chapter"]),
-              nb=nbformat.reads(payload["notebook"], as_version=4))
-    budget = sandbox.Budget(**payload["budget"])
-    execute(job, payload["timeout"], budget, payload["extra"], judge.TrustedNotebook.from_plain(payload["trusted"]))
-    job.notes += limit_outputs(job.executed, budget)        # applied here, before anything is shipped back
-    return {"id": payload["id"], "executed": nbformat.writes(job.executed), "notes": job.notes,
-            "worker": cluster.worker_name()}
-
-
-def limit_outputs(nb, budget: sandbox.Budget) -> list[str]:
-    """Cut text outputs at the per-cell and per-notebook output budgets (trusted side, before anything is saved)."""
-    notes, total = [], 0
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        used = 0
-        for out in cell.get("outputs", []):
-            for key, value in _text_fields(out):
-                room = max(0, min(budget.cell_output_bytes - used, budget.output_bytes - total))
-                size = len(value.encode("utf-8", "replace"))
-                if size > room:
-                    value = value.encode("utf-8", "replace")[:room].decode("utf-8", "ignore")
-                    value += f"\n[output cut: {size} bytes, over the output budget]"
-                    key(value)
-                    notes.append(f"cell {index}: output cut at the output budget ({size} bytes)")
-                    size = room
-                used += size
-                total += size
-    return list(dict.fromkeys(notes))
-
-
-def _text_fields(out):
-    """(setter, text) for each text an output carries."""
-    def setter(obj, key):
-        return lambda v: obj.__setitem__(key, v)
-    if out.get("output_type") == "stream":
-        yield setter(out, "text"), out.get("text", "")
-    elif out.get("output_type") == "error":
-        yield setter(out, "evalue"), out.get("evalue", "")
-        out["traceback"] = [t[:2000] for t in out.get("traceback", [])[:50]]
-    else:
-        data = out.get("data", {})
-        for mime in list(data):
-            if isinstance(data[mime], str):
-                yield setter(data, mime), data[mime]
-
-
-def finish(job: Job, course: Path, db_url: str, budget: sandbox.Budget | None = None) -> None:
-    """Trusted post-processing: output budgets, rules, stderr, then nbgrader's LimitOutput/SaveAutoGrades/
-    AssignLatePenalties."""
-    nb = job.executed
-    job.notes += limit_outputs(nb, budget or sandbox.Budget())
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        # nbgrader fails a cell that wrote to stderr: a warning from a correct answer must not cost the points.
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream" and out.get("name") == "stderr":
-                out["name"] = "stdout"
-                out["text"] = "".join(f"[stderr] {line}\n" for line in out["text"].splitlines())
-    policy.mark_tests(nb, job.violations)
-    for v in job.violations:
-        job.notes.append(f"rule broken: {v}")
-    nb.metadata.pop("autograder", None)
-    if job.notes:
-        nb.cells.insert(0, new_markdown_cell("**Grader's notes**\n\n" + "\n".join(f"* {n}" for n in job.notes)))
-    resources = _resources(db_url, job.chapter, job.student)
-    config = _config(30)
-
-    def save():
-        with one_transaction(db_url) as gb:        # the notebook is recorded whole, or not at all
-            _record_submission(gb, job, course)
-            res = resources
-            for pp in (LimitOutput, SaveAutoGrades, AssignLatePenalties):
-                _, res = pp(config=config).preprocess(nb, res)
-    retry_locked(save)
-    dest = course / "autograded" / job.student / job.chapter
-    dest.mkdir(parents=True, exist_ok=True)
-    if job.timestamp is not None:             # the bytes read safely, never a copy of whatever the path points to
-        (dest / "timestamp.txt").write_bytes(job.timestamp)
-    # nbgrader's release_feedback files the feedback under the secret the student's `nbgrader submit` wrote.
-    if job.secret is not None:
-        (dest / "submission_secret.txt").write_bytes(job.secret)
-    nbformat.write(nb, dest / f"{job.chapter}.ipynb")
-
-
-def _record_submission(gb, job: Job, course: Path) -> None:
-    gb.update_or_create_student(job.student)
-    kwargs = {}
-    text = (job.timestamp or b"").decode("utf-8", "replace").strip()
-    if text:
-        try:
-            kwargs["timestamp"] = parse_utc(text)
-        except (ValueError, OverflowError):
-            pass
-    gb.update_or_create_submission(job.chapter, job.student, **kwargs)
-
-
-def record_invalid(job: Job, course: Path, db_url: str) -> None:
-    """A notebook nbgrader cannot read is a submission with zero on every test (not an empty row)."""
-    def save():
-        with one_transaction(db_url) as gb:
-            _record_submission(gb, job, course)
-            notebook = gb.find_submission_notebook(job.chapter, job.chapter, job.student)
-            for grade in notebook.grades:
-                grade.auto_score = 0
-                grade.needs_manual_grade = False
-    retry_locked(save)
-
-
-# ---------------------------------------------------------------- results
-
-
-def all_errors(cell) -> str:
-    """Every error a graded cell shows (a rule broken and a timeout, say), each as one readable line."""
-    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-    if not errors:
-        return error_reason(cell)
-    return " // ".join(dict.fromkeys(error_reason({"outputs": [e]}) for e in errors))
-
-
-def outcome_from_gradebook(gb, course: Path, job: Job) -> Outcome:
-    submission = gb.find_submission(job.chapter, job.student)
-    outcome = Outcome(job.student, job.chapter, job.invalid_status if job.invalid else "graded",
-                      submission.score, submission.max_score, notes=list(job.notes))
-    if job.invalid:
-        outcome.notes.insert(0, job.invalid)
-    graded = course / "autograded" / job.student / job.chapter / f"{job.chapter}.ipynb"
-    cells = _grade_cells_in(nbformat.read(graded, as_version=4)) if graded.exists() and not job.invalid else {}
-    for notebook in submission.notebooks:
-        for grade in sorted(notebook.grades, key=lambda g: g.name):
-            score = grade.score or 0.0
-            reason = ""
-            if score < grade.max_score:
-                reason = all_errors(cells[grade.name]) if grade.name in cells else (job.invalid or "not graded")
-            outcome.cells.append(CellResult(grade.name, score, grade.max_score, reason))
-    return outcome
-
-
-def write_outcome(course: Path, outcome: Outcome) -> None:
-    folder = course / "grading" / outcome.chapter
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{outcome.student}.json").write_text(json.dumps(asdict(outcome), indent=1))
-
-
-def export_roster_csv(course: Path, outcomes: dict[str, dict[str, Outcome]], path: Path,
-                      db_url: str | None = None) -> Path:
-    """nbgrader's export columns for every (roster student, chapter), plus status and the reasons."""
-    db_url = db_url or gradebook_db.db_url(course)
-    rows = []
-
-    def collect(gb):
-        for chapter in sorted(outcomes):
-            assignment = gb.find_assignment(chapter)
-            for student in sorted(gb.students, key=lambda s: s.id):
-                o = outcomes[chapter].get(student.id) or Outcome(student.id, chapter, "missing",
-                                                                 0.0, assignment.max_score, notes=["no submission"])
-                timestamp = penalty = ""
-                if o.status not in ("missing", NOT_GRADED):
-                    try:
-                        sub = gb.find_submission(chapter, student.id)
-                        timestamp, penalty = sub.timestamp or "", sub.late_submission_penalty
-                    except MissingEntry:
-                        pass
-                rows.append({"assignment": chapter, "duedate": assignment.duedate or "", "timestamp": timestamp,
-                             "student_id": student.id, "last_name": student.last_name or "",
-                             "first_name": student.first_name or "", "email": student.email or "",
-                             "raw_score": "" if o.status == NOT_GRADED else o.score,
-                             "late_submission_penalty": penalty, "score": "" if o.status == NOT_GRADED else o.score,
-                             "max_score": o.max_score, "status": o.status, "reasons": " || ".join(o.reasons())})
-    with_gradebook(db_url, collect)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["assignment", "student_id", "status"])
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-# ---------------------------------------------------------------- the run
-
-
 def submitted_chapters(course: Path, db_url: str) -> list[str]:
     return with_gradebook(db_url, lambda gb: sorted(a.name for a in gb.assignments))
-
-
-def _guard(job: Job, stage: str, fn, *args) -> None:
-    """Run one stage for one submission; the grader's own failure there becomes "not graded", for it alone."""
-    if job.not_graded:
-        return
-    try:
-        fn(job, *args)
-    except NotGraded as err:
-        job.not_graded = f"{stage}: {err}"
-    except Exception as err:  # noqa: BLE001 — whatever it is, it is this submission's and the grader's problem
-        job.not_graded = f"{stage}: {type(err).__name__}: {str(err)[:300]}"
 
 
 def grade(course: Path, chapters: list[str] | None = None, students: list[str] | None = None, workers: int = 2,
@@ -527,11 +120,11 @@ def grade(course: Path, chapters: list[str] | None = None, students: list[str] |
         limits = sandbox.limits_in_force()
     with course_lock(course, lock_wait, log):
         return _grade(course, chapters, students, workers, timeout, feedback, show_hidden, report, log, scheduler,
-                      gradebook_db.db_url(course, db), bool(db), budget, limits)
+                      gradebook_db.db_url(course, db), budget, limits)
 
 
-def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, report, log, scheduler, db_url,
-           db_given, budget, limits) -> GradingRun:
+def _grade(course, chapters, students, workers, timeout, feedback_wanted, show_hidden, report, log, scheduler, db_url,
+           budget, limits) -> GradingRun:
     started = time.monotonic()
     log(limits)
     # A skipped step: one line, no traceback (waiting, as every gradebook access here, while another process
@@ -553,22 +146,28 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
     extra = {ch: {p.name: p.read_bytes() for p in src_dir(ch).glob("*")
                   if p.is_file() and not p.is_symlink() and p.suffix != ".ipynb"} for ch in chapters}
     trusted = {ch: trusted_notebook(db_url, ch) for ch in chapters}
+    if scheduler is None:
+        worker.prepare(list(trusted.values()))      # before the local workers fork: loaded once, shared
     records = {ch: with_gradebook(db_url, lambda gb, ch=ch: validate.GradebookRecord.read(gb, ch, ch))
                for ch in chapters}
+    snapshots = {ch: with_gradebook(db_url, lambda gb, ch=ch: GradebookSnapshot.read(gb, ch, ch)) for ch in chapters}
+    # Feedback is rendered by the worker that ran the notebook, from the instructor's markdown sent with the job.
+    pages = {ch: {"instructor_markdown": with_gradebook(db_url, lambda gb, ch=ch: feedback.instructor_markdown(gb, ch)),
+                  "show_hidden": show_hidden, "course": str(course)} if feedback_wanted else None for ch in chapters}
     runnable: dict[str, Job] = {}
     submitted = sum(1 for ch in chapters for s in wanted
                     if os.path.lexists(course / "submitted" / s / ch / f"{ch}.ipynb"))
     progress = Progress(submitted, log)
 
-    def record(job: Job) -> None:
+    def record(job: Job, page: str | None = None) -> None:
         """Record one submission (this trusted process only), and its outcome."""
         progress.done()
         if job.invalid:
-            _guard(job, "recording", lambda j: record_invalid(j, course, db_url))
+            guard(job, "recording", lambda j: record_invalid(j, course, db_url))
         elif not job.not_graded:
-            _guard(job, "recording", lambda j: finish(j, course, db_url, budget))
-        outcome = None
-        if not job.not_graded:
+            guard(job, "recording", lambda j: _record_page(j, page))
+        outcome = job.outcome
+        if not job.not_graded and outcome is None:
             try:
                 outcome = with_gradebook(db_url, lambda gb: outcome_from_gradebook(gb, course, job))
             except Exception as err:  # noqa: BLE001
@@ -580,6 +179,14 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
         outcomes[job.chapter][job.student] = outcome
         write_outcome(course, outcome)
 
+    def _record_page(job: Job, page: str | None) -> None:
+        penalty = record_graded(job, course, db_url, budget, page)
+        if penalty and page is not None:        # the worker's page could not know the late penalty: made again here
+            grades = scoring.cell_scores(job.executed, records[job.chapter].points)
+            page = feedback.render_page(nbformat.from_dict(job.executed), job.chapter, job.student, grades,
+                                        pages[job.chapter]["instructor_markdown"], show_hidden, penalty, str(course))
+            (course / "feedback" / job.student / job.chapter / f"{job.chapter}.html").write_text(page, "utf-8")
+
     def payloads():
         """Each submission read and sanitized as the workers ask for more (so that this serial part overlaps their
         work); one that cannot run is recorded at once."""
@@ -589,35 +196,55 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
                     outcomes[chapter][s] = Outcome(s, chapter, NOT_GRADED, notes=[why])
             source = nbformat.read(src_dir(chapter) / f"{chapter}.ipynb", as_version=4)
             rules = policy.Rules.from_source(source)
-            source_ids = set(_grade_cells_in(source))
+            source_ids = set(grade_cells_in(source))
             for student in wanted:
                 path = course / "submitted" / student / chapter / f"{chapter}.ipynb"
                 if not os.path.lexists(path):
                     continue                       # missing: listed in the export, nothing recorded
+                started_job, cpu_job = time.perf_counter(), time.thread_time()
                 job = Job(student, chapter, path)
-                _guard(job, "reading and sanitizing", sanitize, course, db_url, timeout, rules, source_ids, budget)
+                guard(job, "reading and sanitizing", sanitize, course, db_url, timeout, rules, source_ids, budget,
+                       sorted(records[chapter].points), snapshots[chapter])
                 if job.invalid or job.not_graded:
                     record(job)
+                    serial[0] += time.perf_counter() - started_job
+                    serial[1] += time.thread_time() - cpu_job
                     continue
                 runnable[f"{chapter}/{student}"] = job
-                yield notebook_job(job, timeout, budget, extra[chapter], trusted[chapter])
+                payload = worker.job_for(student, chapter, job.nb, job.notes, job.violations, timeout, budget,
+                                         extra[chapter], trusted[chapter], records[chapter].points, pages[chapter])
+                serial[0] += time.perf_counter() - started_job
+                serial[1] += time.thread_time() - cpu_job
+                yield payload
 
     # Execute: each notebook is a job of plain data, run by a local thread or a cluster's worker (each in a sandbox
     # of its own); each result comes back here once and is recorded as it arrives. Grades do not depend on the order.
+    serial = [0.0, 0.0]        # wall and CPU seconds of this process's part per notebook
     for payload, result in cluster.run_jobs(run_notebook_job, payloads(), scheduler, workers, log):
+        started_job, cpu_job = time.perf_counter(), time.thread_time()
         job = runnable[payload["id"]]
+        page = None
         if "error" in result:       # the grader's failure, not the student's: nothing recorded, a rerun grades it
             job.not_graded = f"running: {result['error']}"
         else:
-            job.executed = nbformat.reads(result["executed"], as_version=4)
-            # Scores come from the gradebook's cells and points, never from what the worker's notebook says.
-            problems = validate.check_result(job.executed, records[job.chapter])
+            problems = validate.check_worker_result(result, records[job.chapter])
+            if not problems:
+                job.executed = nbformat.reads(result["executed"], as_version=4)
+                # Scores come from the gradebook's cells and points, never from what the worker's notebook says,
+                # and the worker's own scores (on its feedback page) must be those.
+                problems = validate.check_result(job.executed, records[job.chapter]) or validate.check_scores(
+                    job.executed, result["grades"], records[job.chapter])
             if problems:
-                job.not_graded = f"the result from {result['worker']} does not match the gradebook: " \
+                job.not_graded = f"the result from {result.get('worker')} does not match the gradebook: " \
                                  + "; ".join(problems)[:500]
-            job.notes += [str(n) for n in result["notes"]] if isinstance(result.get("notes"), list) else []
-            log(f"  ran {payload['id']} on {result['worker']}")
-        record(job)
+            job.notes = [str(n) for n in result["notes"]] if isinstance(result.get("notes"), list) else job.notes
+            page = result.get("feedback") if feedback_wanted and isinstance(result.get("feedback"), str) else None
+            took = result.get("seconds")
+            log(f"  ran {payload['id']} on {result.get('worker')}"
+                + (f" in {took:.2f} s" if isinstance(took, (int, float)) else ""))
+        record(job, page)
+        serial[0] += time.perf_counter() - started_job
+        serial[1] += time.thread_time() - cpu_job
     for chapter in chapters:
         for student in wanted:
             if student not in outcomes[chapter]:
@@ -628,16 +255,6 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
         for s, o in outcomes[chapter].items():
             if s in refused:
                 o.max_score = with_gradebook(db_url, lambda gb: gb.find_assignment(chapter).max_score)
-    if feedback:
-        for chapter in chapters:
-            args = ["generate_feedback", chapter, "--force"]
-            if db_given:        # else nbgrader finds the same gradebook in the config (a password stays off `ps`)
-                args.append(f"--CourseDirectory.db_url={db_url}")
-            if show_hidden:
-                args.append("--HideHiddenTests.enabled=False")
-            result = nbgrader(*args, root=course, check=False)
-            if result.returncode != 0:
-                log(f"warning: nbgrader generate_feedback {chapter} failed:\n{result.stderr[-2000:]}")
     export_roster_csv(course, outcomes, course / "grading" / "grades.csv", db_url)
     if report:
         from autograder.grading.class_report import write_report
@@ -646,30 +263,7 @@ def _grade(course, chapters, students, workers, timeout, feedback, show_hidden, 
     after = course_hashes(course, [ROOT / "autograder"] if (ROOT / "autograder") not in course.parents else [])
     problems = compare_hashes(before, after)
     return GradingRun(course, outcomes, problems, time.monotonic() - started,
-                      sum(1 for j in runnable.values() if j.executed is not None), limits)
-
-
-def print_summary(run: GradingRun, log=print) -> None:
-    for chapter, by_student in sorted(run.outcomes.items()):
-        log(f"\n== {chapter} ==")
-        for student, o in sorted(by_student.items()):
-            log(f"{student:16s} {o.status:8s} {o.score:5.1f} / {o.max_score:.0f}")
-            for reason in o.reasons():
-                log(f"{'':18s}- {reason[:300]}")
-    log(f"\n{run.notebooks_executed} notebooks in {run.seconds:.1f} s "
-        f"({60 * run.notebooks_executed / max(run.seconds, 1e-9):.1f} notebooks/min)")
-    log(f"Grades (every student on the roster): {run.course / 'grading' / 'grades.csv'}")
-    log(f"Class report: {run.course / 'grading' / 'report.md'} and report.png; feedback: {run.course / 'feedback'}")
-    if run.integrity_problems:
-        for p in run.integrity_problems:
-            log(f"INTEGRITY {p}")
-    else:
-        log("Integrity: course files and config unchanged.")
-    log(run.limits)
-    if run.not_graded():
-        log(f"\nNOT GRADED ({len(run.not_graded())}; the grader's failure, not the students': grade them again):")
-        for o in run.not_graded():
-            log(f"  {o.chapter}/{o.student}: {o.notes[0][:300] if o.notes else ''}")
+                      sum(1 for j in runnable.values() if j.executed is not None), limits, serial[0], serial[1])
 
 
 def main(argv: list[str] | None = None) -> int:

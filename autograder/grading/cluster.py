@@ -1,13 +1,13 @@
-"""Where notebooks run: this machine's thread pool, or the workers of a Dask distributed cluster.
+"""Where notebooks run: this machine's worker processes, or the workers of a Dask distributed cluster.
 
     run_jobs(fn, jobs, scheduler=None, workers=2)  -> iterator of (job, result), each job exactly once
 
-Both ways go through one `concurrent.futures` loop: locally a ThreadPoolExecutor, on a cluster the Client's own
-executor (`Client.get_executor`), so a class is graded by the same code either way. `fn` and each job and result are
-plain data (a job is a dict with an "id"); only the caller (the coordinator) records results. On a cluster every
-task is submitted with pure=False (two students' identical notebooks are two tasks) and retries=1; a worker lost
-mid-task is Dask's job: the scheduler runs the task again on another worker. A result arrives once per future, and
-results are deduplicated by job id all the same, so nothing is recorded twice.
+Both ways go through one `concurrent.futures` loop: locally a ProcessPoolExecutor (forked workers), on a cluster the
+Client's own executor (`Client.get_executor`), so a class is graded by the same code either way. `fn` and each job
+and result are plain data (a job is a dict with an "id"); only the caller (the coordinator) records results. On a
+cluster every task is submitted with pure=False (two students' identical notebooks are two tasks) and retries=1; a
+worker lost mid-task is Dask's job: the scheduler runs the task again on another worker. A result arrives once per
+future, and results are deduplicated by job id all the same, so nothing is recorded twice.
 
 Preflight: a worker grades with its own checkout and environment, so before the first job the coordinator sends
 `CoursePreflight` (a Dask WorkerPlugin, set up on every worker now and on every worker that joins later) holding
@@ -27,7 +27,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -127,7 +127,7 @@ def sandbox_problems(worker: str) -> list[str]:
 
 
 def preflight_problems() -> list[str]:
-    """On a Dask worker: the differences its CoursePreflight found; elsewhere (a local thread): none."""
+    """On a Dask worker: the differences its CoursePreflight found; elsewhere (a local worker process): none."""
     try:
         from distributed import get_worker
         worker = get_worker()
@@ -138,7 +138,7 @@ def preflight_problems() -> list[str]:
 
 
 def worker_name() -> str:
-    """The Dask worker's address, or "local" in a thread of the coordinator."""
+    """The Dask worker's address, or "local" in a worker process of the coordinator."""
     try:
         from distributed import get_worker
         return get_worker().address
@@ -154,12 +154,30 @@ def _worker_problems(dask_worker=None) -> list[str]:
 # ---------------------------------------------------------------- running the jobs
 
 
+_LOCAL_FN: list = []      # the job function a local worker process runs (inherited when it is forked)
+
+
+def _run_local(job: dict) -> dict:
+    return _LOCAL_FN[0](job)
+
+
+@contextmanager
+def local_processes(workers: int, fn: Callable[[dict], dict] | None = None):
+    """`workers` processes of this machine, forked from this one (the grader's modules already imported, nothing to
+    start again): each runs one notebook at a time, judges and scores it and renders its feedback in parallel with
+    the others and with this process, which reads, sanitizes and records. Jobs and results are plain data."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=multiprocessing.get_context("fork")) as pool:
+        yield pool
+
+
 @contextmanager
 def executor(scheduler: str | None, workers: int, log: Callable[[str], None] = print):
-    """(a concurrent.futures Executor, how many jobs it runs at once): a thread pool of `workers`, or the cluster at
+    """(a concurrent.futures Executor, how many jobs it runs at once): `workers` local processes, or the cluster at
     `scheduler` after preflight."""
     if scheduler is None:
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        with local_processes(workers) as pool:
             yield pool, max(1, workers)
         return
     from distributed import Client
@@ -197,6 +215,9 @@ def run_jobs(fn: Callable[[dict], dict], jobs: Iterable[dict], scheduler: str | 
     """
     submitted: set[str] = set()
     seen: set[str] = set()
+    if scheduler is None:           # local processes are forked: they inherit `fn`, which need not be picklable
+        _LOCAL_FN[:] = [fn]
+        fn = _run_local
     with executor(scheduler, workers, log) as (pool, slots):
         source = iter(jobs)
         pending: dict = {}

@@ -4,8 +4,9 @@
 the formgrader's Autograde button hold it for each submission, from before nbgrader records the submission to after
 its grades are saved (`nbgrader_hooks`: nbgrader's pre- and post-convert hooks, set in nbgrader_config.py). So two
 routes never write one gradebook at once (that ended in an IntegrityError and a grades.csv disagreeing with the
-gradebook). A conversion that fails between the hooks leaves the lock with its process until that process's next
-conversion or its exit (nbgrader calls no hook on failure); a process never waits for a lock it holds itself.
+gradebook). nbgrader calls no hook when a conversion fails, so the course's exporter (`reading.SubmissionExporter`)
+gives the lock back itself when converting a notebook raises (`release_held`): a failed notebook does not keep the
+formgrader's server holding the course. A process never waits for a lock it holds itself.
 """
 from __future__ import annotations
 
@@ -82,6 +83,16 @@ def release(course: Path) -> None:
         if fd is not None:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
+
+
+def release_held() -> None:
+    """Give back every lock this process took through nbgrader's hooks (a conversion failed: no post hook comes)."""
+    with _HELD_LOCK:
+        held = list(_HELD.items())
+        _HELD.clear()
+    for _, fd in held:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def nbgrader_hooks(course) -> tuple:

@@ -17,16 +17,21 @@ in place.
 """
 from __future__ import annotations
 
+import functools
 import html
 import os
 import re
 import sys
 import sysconfig
+import threading
 from functools import cache
 from pathlib import Path
 
 import latex2mathml.converter
-from nbconvert.exporters import HTMLExporter
+from jinja2 import pass_context as contextfilter
+from nbconvert.exporters import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
@@ -70,6 +75,7 @@ def _mathml(match: re.Match) -> str:
         return f"<code>{html.escape(match.group(0))}</code>"
 
 
+@functools.lru_cache(maxsize=4096)
 def math_to_mathml(markdown: str) -> str:
     """`markdown` with its TeX turned into MathML (latex2mathml), outside code spans: the page shows math with no
     script at all (browsers render MathML), offline and light."""
@@ -130,10 +136,51 @@ def _as_text(data: dict) -> str:
                 "(an output that is not shown in feedback)")
 
 
+_IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)")
+
+
 class CourseFeedbackExporter(HTMLExporter):
     """nbconvert's HTML exporter under a name of its own, so that the course's feedback template is configured for
     `GenerateFeedback` alone (`c.CourseFeedbackExporter...` in nbgrader_config.py). Set on `HTMLExporter`, it was
-    also the formgrader's template, and every submission view failed with HTTP 500."""
+    also the formgrader's template, and every submission view failed with HTTP 500.
+
+    Two costs of nbconvert's are cut, without changing the page: its HTMLExporter parses each finished page with
+    BeautifulSoup (60% of a page's time, the MathML is thousands of tags) only to add an `alt` to images that lack
+    one and `tabindex` to the lab template's cells (this page uses the classic template: none there), so images get
+    their `alt` from a regular expression instead; and markdown (the instructor's text, the same on every page) and
+    highlighted code are rendered once per process per distinct source."""
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        langinfo = nb.metadata.get("language_info", {})
+        self.register_filter("highlight_code", _cached(Highlight2HTML(
+            pygments_lexer=langinfo.get("pygments_lexer", langinfo.get("name")), parent=self)))
+        resources = self._init_resources(resources)
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+        page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        return _IMG_WITHOUT_ALT.sub('<img alt="No description has been provided for this image"', page), resources
+
+    @contextfilter
+    def markdown2html(self, context, source):
+        cell = context.get("cell", {})
+        if cell.get("attachments"):
+            return super().markdown2html(context, source)
+        return _markdown_html(self, source)
+
+
+@functools.lru_cache(maxsize=4096)
+def _markdown_html(exporter, source: str) -> str:
+    return HTMLExporter.markdown2html(exporter, {}, source)
+
+
+def _cached(highlight):
+    """Highlight2HTML with its pages' code (the same test cells on every page) highlighted once per source (of the
+    cell's metadata it reads only `magics_language`)."""
+    @functools.lru_cache(maxsize=4096)
+    def by_source(source, language, magics):
+        return highlight(source, language, {"magics_language": magics} if magics else None)
+    return lambda source, language=None, metadata=None: by_source(
+        source, language, (metadata or {}).get("magics_language"))
 
 
 class HideHiddenTests(NbGraderPreprocessor):
@@ -152,9 +199,15 @@ class HideHiddenTests(NbGraderPreprocessor):
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_.-]")
 
 
+def instructor_markdown(gb, notebook: str) -> dict[str, str]:
+    """{grade_id: source} of the source notebook's locked markdown cells, in the gradebook `gb`."""
+    record = gb.find_notebook(notebook, notebook)
+    return {c.name: c.source for c in record.source_cells if c.cell_type == "markdown" and c.locked}
+
+
 def _instructor_markdown(info: dict) -> dict[str, str]:
-    """{grade_id: source} of the source notebook's locked markdown cells, from the gradebook (empty when it
-    cannot be read: then every markdown cell is shown as text)."""
+    """instructor_markdown, read for nbgrader's feedback route (empty when the gradebook cannot be read: then every
+    markdown cell is shown as text)."""
     from nbgrader.api import Gradebook
     try:
         with Gradebook(info["db_url"]) as gb:
@@ -169,8 +222,13 @@ class FeedbackForStudents(NbGraderPreprocessor):
     CSSHTMLHeaderPreprocessor."""
 
     def preprocess(self, nb, resources):
-        resources.setdefault("course_feedback", {})["head"] = page_head()
-        self._instructors = _instructor_markdown(resources.get("nbgrader", {}))
+        given = resources.setdefault("course_feedback", {})
+        given["head"] = page_head()
+        # A worker is handed the instructor's markdown with its job (it reads no gradebook); nbgrader's route reads it.
+        self._instructors = given.get("instructor_markdown")
+        if self._instructors is None:
+            self._instructors = _instructor_markdown(resources.get("nbgrader", {}))
+        self._course = given.get("course")
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
@@ -188,17 +246,18 @@ class FeedbackForStudents(NbGraderPreprocessor):
         elif cell.cell_type == "markdown":
             cell.source = math_to_mathml(cell.source)
         for out in cell.get("outputs", []):
-            self._clean_output(out)
+            self._clean_output(out, self._course)
         return cell, resources
 
     @staticmethod
-    def _clean_output(out) -> None:
+    def _clean_output(out, course: str | None = None) -> None:
+        strip = functools.partial(strip_paths, course=course)
         kind = out.get("output_type")
         if kind == "stream":
-            out["text"] = strip_paths(out.get("text", ""))
+            out["text"] = strip(out.get("text", ""))
         elif kind == "error":
-            out["evalue"] = strip_paths(out.get("evalue", ""))
-            out["traceback"] = [strip_paths(line) for line in out.get("traceback", [])]
+            out["evalue"] = strip(out.get("evalue", ""))
+            out["traceback"] = [strip(line) for line in out.get("traceback", [])]
         elif kind in {"display_data", "execute_result"}:
             data = out.get("data", {})
             if set(data) - SAFE_MIME:
@@ -208,4 +267,67 @@ class FeedbackForStudents(NbGraderPreprocessor):
                         del data[key]
                 data["text/plain"] = text
             if "text/plain" in data:
-                data["text/plain"] = strip_paths(data["text/plain"])
+                data["text/plain"] = strip(data["text/plain"])
+
+
+# ---------------------------------------------------------------- the page, made where the notebook ran
+
+
+class GradesFromResult(NbGraderPreprocessor):
+    """nbgrader's GetGrades, from the scores the worker computed instead of the gradebook (a worker reads none):
+    `resources["course_feedback"]["grades"]` is {grade_id: [score, max_score]}. The coordinator records a notebook
+    only where the gradebook gives the same scores (`validate.check_scores`)."""
+
+    def preprocess(self, nb, resources):
+        grades = resources["course_feedback"]["grades"]
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and meta.get("grade_id") in grades:
+                meta["score"], meta["points"] = grades[meta["grade_id"]]
+            if meta.get("solution") or meta.get("grade"):
+                meta["comment"] = None          # no grader has commented yet: the page shows none
+        penalty = float(resources["course_feedback"].get("late_penalty") or 0.0)
+        info = resources["nbgrader"]
+        info["score"] = sum(score or 0.0 for score, _ in grades.values()) - penalty
+        info["max_score"] = sum(points for _, points in grades.values())
+        info["late_penalty"] = penalty
+        return nb, resources
+
+
+def _exporter_config(show_hidden: bool):
+    """The configuration nbgrader_config.py gives `nbgrader generate_feedback`, with GradesFromResult for GetGrades
+    (nbgrader's own GenerateFeedback adds bootstrap's folder, which its page template includes)."""
+    import nbgrader
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from traitlets.config import Config
+    c = Config()
+    c.CourseFeedbackExporter.preprocessors = [GradesFromResult, HideHiddenTests, CSSHTMLHeaderPreprocessor,
+                                              FeedbackForStudents]
+    c.CourseFeedbackExporter.template_name = TEMPLATE_NAME
+    c.CourseFeedbackExporter.template_file = TEMPLATE_FILE
+    c.CourseFeedbackExporter.extra_template_basedirs = template_dirs()
+    c.CourseFeedbackExporter.extra_template_paths = [str(Path(nbgrader.__file__).parent / "server_extensions" /
+                                                         "formgrader" / "static" / "node_modules" / "bootstrap" /
+                                                         "dist" / "css")]
+    c.HideHiddenTests.enabled = not show_hidden
+    return c
+
+
+_exporters = threading.local()       # an exporter registers filters as it renders: one per thread
+
+
+def render_page(nb, notebook: str, student: str, grades: dict[str, list], instructor_markdown: dict[str, str],
+                show_hidden: bool = False, late_penalty: float = 0.0, course: str | None = None) -> str:
+    """The feedback page of one graded notebook, as `nbgrader generate_feedback` makes it with the course's
+    configuration, from plain data: no gradebook, no files (a worker renders it where the notebook ran)."""
+    key = bool(show_hidden)
+    cache = getattr(_exporters, "by_key", None)
+    if cache is None:
+        cache = _exporters.by_key = {}
+    if key not in cache:
+        cache[key] = CourseFeedbackExporter(config=_exporter_config(show_hidden))
+    resources = {"nbgrader": {"notebook": notebook, "assignment": notebook, "student": student},
+                 "course_feedback": {"grades": grades, "instructor_markdown": instructor_markdown,
+                                     "late_penalty": late_penalty, "course": course}}
+    page, _ = cache[key].from_notebook_node(nb, resources=resources)
+    return page

@@ -113,9 +113,30 @@ def unreadable_notebook(why: str, release: Path | None = None):
 
 class SubmissionExporter(NotebookExporter):
     """nbconvert's notebook exporter reading as `read_submission` does: configured as `c.Autograde.exporter_class`,
-    so that nbgrader's Autograde (the command and the formgrader's button) never follows a submitted link."""
+    so that nbgrader's Autograde (the command and the formgrader's button) never follows a submitted link.
+
+    Two more things only the exporter can do inside nbgrader's converter: the pass that saves the grades runs in
+    one gradebook transaction (`record.one_transaction`: one commit per notebook, not one per cell, as the course's
+    command records), and a conversion that raises gives the course's lock back (`course_lock.release_held`)."""
 
     def from_filename(self, filename, resources=None, **kw):
+        try:
+            return self._from_filename(filename, resources, **kw)
+        except BaseException:
+            from autograder.grading import course_lock
+            course_lock.release_held()
+            raise
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        from nbgrader.preprocessors import SaveAutoGrades
+        db_url = ((resources or {}).get("nbgrader") or {}).get("db_url")
+        if db_url is None or not any(isinstance(p, SaveAutoGrades) for p in self._preprocessors):
+            return super().from_notebook_node(nb, resources, **kw)
+        from autograder.grading.record import one_transaction
+        with one_transaction(db_url):
+            return super().from_notebook_node(nb, resources, **kw)
+
+    def _from_filename(self, filename, resources=None, **kw):
         path = Path(filename).absolute()
         coursedir = getattr(self.parent, "coursedir", None)
         root = Path(getattr(coursedir, "root", None) or path.parent)

@@ -56,3 +56,30 @@ def _same_test(source: str, recorded: str) -> bool:
         return True
     head = source[:len(source) - len(recorded)]
     return source.endswith(recorded) and all(line.startswith("#") or not line.strip() for line in head.splitlines())
+
+
+def check_worker_result(result, record: GradebookRecord) -> list[str]:
+    """Problems with the shape of a worker's result (plain data of JSON's types, the fields the coordinator reads)."""
+    problems = []
+    if not isinstance(result.get("executed"), str):
+        problems.append("no notebook text")
+    grades = result.get("grades")
+    if not isinstance(grades, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and len(v) == 2
+            and all(x is None or type(x) in (int, float) for x in v) for k, v in grades.items()):
+        problems.append("no scores of plain numbers")
+    if result.get("feedback") is not None and not isinstance(result["feedback"], str):
+        problems.append("a feedback page that is not text")
+    return problems
+
+
+def check_scores(nb, claimed: dict, record: GradebookRecord) -> list[str]:
+    """Problems with the scores a worker claims (its feedback page shows them): each must be what nbgrader's scoring
+    of the returned notebook gives with the gradebook's points (`scoring.cell_scores`), the points the gradebook's."""
+    from autograder.grading.scoring import cell_scores
+    ours = cell_scores(nb, record.points)
+    if ours == claimed:
+        return []
+    differ = sorted(set(ours) | set(claimed), key=str)
+    return ["scores differ from the gradebook's scoring: " + ", ".join(
+        f"{g}: {claimed.get(g)} != {ours.get(g)}" for g in differ if claimed.get(g) != ours.get(g))[:300]]

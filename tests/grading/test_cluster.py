@@ -147,3 +147,28 @@ def test_no_sandbox_override_is_refused_on_a_worker_and_with_a_scheduler(monkeyp
     assert "override is refused" in " ".join(cluster.sandbox_problems("tcp://10.0.0.7:1"))
     with pytest.raises(SystemExit, match="unsafe-no-sandbox"):
         grade(tmp_path, ["x"], scheduler="tcp://127.0.0.1:1", unsafe_no_sandbox=True, log=lambda *a: None)
+
+
+def test_a_mismatched_worker_joining_mid_run_is_left_out_and_the_run_finishes(tmp_path, small_class,
+                                                                              local_grades):
+    """Issue 25: a worker with another checkout joins after the first notebook was recorded. The run goes on, that
+    worker records nothing, every notebook is graded and grades.csv is written."""
+    course = copy_class(small_class, tmp_path)
+    other = tmp_path / "other-checkout"
+    _checkout_copy(other, change_solution=True)
+    with dask_cluster(tmp_path / "dask", workers=1) as dc:
+        lines, joined = [], []
+
+        def log(line):
+            lines.append(line)
+            if line.strip().startswith("ran ") and not joined:      # mid-run: one notebook recorded, one to go
+                joined.append(dc.add_worker("stale", root=other))
+                dc.wait_for_workers(2)
+        run = grade(course, [CHAPTER], timeout=10, feedback=False, report=False, log=log, scheduler=dc.address)
+    assert joined, "no notebook was recorded before the end"
+    assert grades(run) == local_grades
+    assert (course / "grading" / "grades.csv").read_text().count("\n") == 1 + len(STUDENTS)
+    stale = [line for line in lines if " left out: " in line]
+    ran_on = {line.split(" on ")[-1].split()[0] for line in lines if line.strip().startswith("ran ")}
+    assert all("solutions/ at " in line for line in stale), stale
+    assert not any(line.split()[1].rstrip(":") in ran_on for line in stale), (stale, ran_on)

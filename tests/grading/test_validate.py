@@ -58,3 +58,45 @@ def test_a_restored_test_keeps_its_note():
     assert check_result(nb, record) == []
     nb.cells[0].source = "pass\ncheck(f())"
     assert check_result(nb, record) == ["t1: the test's source is not the gradebook's"]
+
+
+def test_a_worker_returns_plain_data_with_its_scores_and_feedback(tmp_path, small_class, local_grades, monkeypatch):
+    """Issue 25: a worker's result is JSON's types only (no pickled objects): the notebook as text, its scores,
+    the reasons and the feedback page, all of which survive json.dumps/loads unchanged."""
+    import json
+    real = autograde.run_notebook_job
+    seen = []
+
+    def checked(payload):
+        result = real(payload)
+        if json.loads(json.dumps(result)) != result:
+            raise TypeError("not plain data")
+        seen.append(payload["id"])
+        return result
+    monkeypatch.setattr(autograde, "run_notebook_job", checked)
+    course = copy_class(small_class, tmp_path)
+    run = autograde.grade(course, [CHAPTER], workers=1, timeout=10, feedback=True, report=False,
+                          log=lambda *a: None)
+    assert all(o.status == "graded" for o in run.outcomes[CHAPTER].values()), run.outcomes
+    assert {s: o.score for s, o in run.outcomes[CHAPTER].items()} == {
+        s: g["score"] for s, g in local_grades.items()}
+    for student in run.outcomes[CHAPTER]:
+        page = (course / "feedback" / student / CHAPTER / f"{CHAPTER}.html").read_text()
+        assert f"Score: {run.outcomes[CHAPTER][student].score}" in page
+
+
+def test_a_worker_claiming_other_scores_is_not_recorded(tmp_path, small_class, monkeypatch):
+    """The scores a worker puts on its feedback page must be the gradebook's scoring of its notebook."""
+    real = autograde.run_notebook_job
+
+    def boasting(payload):
+        result = real(payload)
+        result["grades"] = {gid: [points, points] for gid, (_, points) in result["grades"].items()}
+        return result
+    monkeypatch.setattr(autograde, "run_notebook_job", boasting)
+    course = copy_class(small_class, tmp_path)
+    run = autograde.grade(course, [CHAPTER], workers=1, timeout=10, feedback=True, report=False,
+                          log=lambda *a: None)
+    partial = run.outcomes[CHAPTER]["partial"]
+    assert partial.status == autograde.NOT_GRADED and "scores differ" in partial.notes[0], partial.notes
+    assert not (course / "feedback" / "partial").exists()
