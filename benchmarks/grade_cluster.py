@@ -14,6 +14,10 @@ scheduler=...)`, feedback included (no class report), and measures:
   each notebook (`GradingRun.serial_seconds`, wall clock; beside it that part's CPU time, and the CPU of the whole
   coordinator process per notebook, the Dask client's threads included), and the scheduler's wall time per task
   (1,000 no-op tasks submitted at once, on the same cluster);
+* the same serial part with the coordinator alone ("alone"): the class graded again, each worker's result of the
+  first run handed back the moment the coordinator asks, with no worker or scheduler running on the machine, as
+  on a coordinator with a machine of its own (beside the workers, their sandboxes' kernel work slows its own
+  system calls down: wall time two to three times its CPU time here);
 * a worker's wall time per notebook (judging, scoring and rendering the feedback, as it reports it);
 * gradebook transactions per notebook: the commits the coordinator's process makes (SQLAlchemy's commit events; all
   gradebook writes happen there), set-up and export included (nbgrader's Gradebook() commits once when opened, with
@@ -23,8 +27,8 @@ The coordinator and the scheduler run on one core, the workers on the others (`p
 coordinator has a machine of its own.
 
 The projection: the serial part runs notebook after notebook (it overlaps the workers, not itself), the workers run
-side by side, so the class takes the longer of N x (coordinator + scheduler per notebook) and N x worker wall per
-notebook / worker slots, plus the run's fixed start (imports, preflight), from the same runs.
+side by side, so the class takes the longer of N x (coordinator alone + scheduler per notebook) and N x worker wall
+per notebook / worker slots, from the same runs (the figure with the coordinator beside the workers is printed too).
 """
 from __future__ import annotations
 
@@ -42,9 +46,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from unittest import mock  # noqa: E402
+
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
+from autograder.grading import cluster  # noqa: E402
 from autograder.grading.autograde import grade  # noqa: E402
 from autograder.grading.release import nbgrader  # noqa: E402
 from tests.helpers.servers import PostgresUnavailable, dask_cluster, postgres_server  # noqa: E402
@@ -100,35 +107,67 @@ def _set_affinity(pid: int, cores: list[int]) -> None:
 
 
 def run(pristine: Path, tmp: Path, db: str, workers: int, students: list[str]) -> dict:
-    course = tmp / f"course-{db}"
-    shutil.copytree(pristine, course, symlinks=True)
+    """The class graded through the Dask workers, then again with the coordinator alone (`alone`)."""
     server = postgres_server() if db == "postgres" else nullcontext(None)
     with server as url:
-        if url:                        # as test_postgres.py: the same class, its gradebook moved to PostgreSQL
-            config = course / "nbgrader_config.py"
-            config.write_text(config.read_text() + f"\nc.CourseDirectory.db_url = {url!r}\n")
-            nbgrader("generate_assignment", CHAPTER, "--force", root=course)
-            add_students(course, students)
-            (course / "gradebook.db").unlink()
+        course = _course(pristine, tmp / f"course-{db}", url, students)
         with dask_cluster(tmp / f"dask-{db}", workers=workers) as dc:
             pin(dc)
             per_task = scheduler_per_task(dc.address)
-            commits, lines = [], []
-            on_commit = lambda conn: commits.append(1)          # noqa: E731
-            event.listen(Engine, "commit", on_commit)
-            t0, cpu0 = time.perf_counter(), _process_cpu()
-            try:
-                result = grade(course, [CHAPTER], timeout=30, feedback=True, report=False, log=lines.append,
-                               scheduler=dc.address)
-            finally:
-                event.remove(Engine, "commit", on_commit)
-            wall, process_cpu = time.perf_counter() - t0, _process_cpu() - cpu0
+            results = {}
+            real_run_jobs = cluster.run_jobs
+
+            def keeping(fn, jobs, *args, **kwargs):
+                for payload, result in real_run_jobs(fn, jobs, *args, **kwargs):
+                    results[payload["id"]] = result
+                    yield payload, result
+            with mock.patch.object(cluster, "run_jobs", keeping):
+                measured = _measure(course, students, scheduler=dc.address)
+        measured["scheduler"] = per_task
+    # The same class again, each worker's result handed back the moment the coordinator asks (no worker running on
+    # this machine, no scheduler): the serial part's wall time as on a coordinator with a machine of its own. On the
+    # machine the workers share, their sandboxes' set-up (namespaces, mounts: kernel time, 50% of the CPU here) slows
+    # the coordinator's own system calls down, which no real cluster's coordinator shares.
+    server = postgres_server() if db == "postgres" else nullcontext(None)
+    with server as url:
+        course = _course(pristine, tmp / f"course-{db}-alone", url, students)
+
+        def replaying(fn, jobs, *args, **kwargs):
+            for payload in jobs:
+                yield payload, results[payload["id"]]
+        with mock.patch.object(cluster, "run_jobs", replaying):
+            alone = _measure(course, students, scheduler=None)
+    measured.update(db=db, workers=workers, alone=alone["serial"], alone_cpu=alone["serial_cpu"])
+    return measured
+
+
+def _course(pristine: Path, course: Path, url: str | None, students: list[str]) -> Path:
+    shutil.copytree(pristine, course, symlinks=True)
+    if url:                        # as test_postgres.py: the same class, its gradebook moved to PostgreSQL
+        config = course / "nbgrader_config.py"
+        config.write_text(config.read_text() + f"\nc.CourseDirectory.db_url = {url!r}\n")
+        nbgrader("generate_assignment", CHAPTER, "--force", root=course)
+        add_students(course, students)
+        (course / "gradebook.db").unlink()
+    return course
+
+
+def _measure(course: Path, students: list[str], scheduler: str | None) -> dict:
+    commits, lines = [], []
+    on_commit = lambda conn: commits.append(1)          # noqa: E731
+    event.listen(Engine, "commit", on_commit)
+    t0, cpu0 = time.perf_counter(), _process_cpu()
+    try:
+        result = grade(course, [CHAPTER], timeout=30, feedback=True, report=False, log=lines.append,
+                       scheduler=scheduler)
+    finally:
+        event.remove(Engine, "commit", on_commit)
+    wall, process_cpu = time.perf_counter() - t0, _process_cpu() - cpu0
     n = result.notebooks_executed
     assert n == len(students), (n, result.not_graded())
     took = [float(m.group(1)) for line in lines if (m := re.search(r"^\s*ran \S+ on \S+ in ([\d.]+) s", line))]
-    return {"db": db, "workers": workers, "n": n, "wall": wall, "serial": result.serial_seconds / n,
-            "serial_cpu": result.serial_cpu_seconds / n, "process_cpu": process_cpu / n,
-            "scheduler": per_task, "worker": sum(took) / max(1, len(took)), "commits": len(commits) / n}
+    return {"n": n, "wall": wall, "serial": result.serial_seconds / n, "serial_cpu": result.serial_cpu_seconds / n,
+            "process_cpu": process_cpu / n, "worker": sum(took) / max(1, len(took)), "commits": len(commits) / n}
 
 
 def main(argv=None) -> int:
@@ -154,23 +193,28 @@ def main(argv=None) -> int:
           f"{a.workers} one-thread Dask workers on this machine ({os.cpu_count()} cores); load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
     print(f"{'gradebook':>9} {'wall s':>7} {'nb/min':>7} {'coordinator ms/nb':>18} {'(its CPU)':>10} "
-          f"{'(process CPU)':>14} {'scheduler ms/nb':>16} {'worker s/nb':>12} {'commits/nb':>11}")
+          f"{'(process CPU)':>14} {'alone ms/nb':>12} {'(its CPU)':>10} {'scheduler ms/nb':>16} "
+          f"{'worker s/nb':>12} {'commits/nb':>11}")
     for r in rows:
         print(f"{r['db']:>9} {r['wall']:>7.1f} {60 * r['n'] / r['wall']:>7.1f} {1e3 * r['serial']:>18.1f} "
-              f"{1e3 * r['serial_cpu']:>10.1f} {1e3 * r['process_cpu']:>14.1f} {1e3 * r['scheduler']:>16.2f} "
-              f"{r['worker']:>12.2f} {r['commits']:>11.2f}")
+              f"{1e3 * r['serial_cpu']:>10.1f} {1e3 * r['process_cpu']:>14.1f} {1e3 * r['alone']:>12.1f} "
+              f"{1e3 * r['alone_cpu']:>10.1f} {1e3 * r['scheduler']:>16.2f} {r['worker']:>12.2f} "
+              f"{r['commits']:>11.2f}")
     if not rows:
         return 1
     n = CLASS_STUDENTS * CLASS_CHAPTERS
     slots = MACHINES * CORES_PER_MACHINE
     print(f"\nProjected for {CLASS_STUDENTS:,} students x {CLASS_CHAPTERS} chapters ({n:,} notebooks) on {MACHINES} "
-          f"machines x {CORES_PER_MACHINE} cores ({slots} one-thread workers), from the wall times above:")
+          f"machines x {CORES_PER_MACHINE} cores ({slots} one-thread workers) and a coordinator on a machine of its "
+          f"own, from the wall times above (serial part: the coordinator alone + the scheduler per task):")
     for r in rows:
-        serial = n * (r["serial"] + r["scheduler"])
+        serial = n * (r["alone"] + r["scheduler"])
         workers = n * r["worker"] / slots
-        print(f"  {r['db']}: serial part {serial / 60:.1f} min ({1e3 * (r['serial'] + r['scheduler']):.0f} ms x "
+        shared = n * (r["serial"] + r["scheduler"])
+        print(f"  {r['db']}: serial part {serial / 60:.1f} min ({1e3 * (r['alone'] + r['scheduler']):.0f} ms x "
               f"{n:,}), workers {workers / 60:.1f} min ({r['worker']:.2f} s x {n:,} / {slots}): "
-              f"{max(serial, workers) / 60:.1f} min")
+              f"{max(serial, workers) / 60:.1f} min (with the coordinator sharing a machine with workers, as "
+              f"measured here: {max(shared, workers) / 60:.1f} min)")
     print("Assumptions: every notebook costs what this class's did; a worker's wall time here is measured with "
           "the other workers sharing their cores (pessimistic for a core of its own); the coordinator's serial part "
           "overlaps the workers' (it sanitizes the next submissions while they run, and records each result as it "
