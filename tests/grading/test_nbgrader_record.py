@@ -3,37 +3,12 @@ one process) record each notebook's grades in one gradebook commit, not one per 
 gives the course's lock back (issue 25)."""
 from __future__ import annotations
 
-import fcntl
-import os
-
 import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from autograder.grading.course_lock import LOCK_FILE
+from tests.helpers.formgrader_api import formgrader_api, lock_is_free
 from tests.helpers.small_class import CHAPTER, copy_class
-
-
-def _api(course):
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
-    config = Config(PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config())
-    config.CourseDirectory.root = str(course)
-    return NbGraderAPI(CourseDirectory(config=config), config=config)
-
-
-def _lock_is_free(course) -> bool:
-    fd = os.open(course / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)      # another open file: conflicts even in this process
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return True
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(fd)
 
 
 def test_nbgrader_autograde_saves_a_notebooks_grades_in_one_commit(tmp_path, small_class, local_grades):
@@ -62,7 +37,7 @@ def test_nbgrader_autograde_saves_a_notebooks_grades_in_one_commit(tmp_path, sma
     try:
         for cls, (_, wrapper) in patched.items():
             cls.preprocess = wrapper
-        result = _api(course).autograde(CHAPTER, "partial", force=True, create=True)
+        result = formgrader_api(course).autograde(CHAPTER, "partial", force=True, create=True)
     finally:
         for cls, (real, _) in patched.items():
             cls.preprocess = real
@@ -71,7 +46,7 @@ def test_nbgrader_autograde_saves_a_notebooks_grades_in_one_commit(tmp_path, sma
     assert inside == [("SaveAutoGrades", 0), ("AssignLatePenalties", 0)], inside
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:      # committed, all of it
         assert gb.find_submission(CHAPTER, "partial").score == local_grades["partial"]["score"]
-    assert _lock_is_free(course)
+    assert lock_is_free(course)
 
 
 def test_a_failed_conversion_gives_the_course_lock_back(tmp_path, small_class, monkeypatch):
@@ -81,9 +56,9 @@ def test_a_failed_conversion_gives_the_course_lock_back(tmp_path, small_class, m
     def broken(self, nb, resources):
         raise RuntimeError("the grader's own failure")
     monkeypatch.setattr(TrustedExecute, "preprocess", broken)
-    result = _api(course).autograde(CHAPTER, "correct", force=True, create=True)
+    result = formgrader_api(course).autograde(CHAPTER, "correct", force=True, create=True)
     assert not result["success"]
-    assert _lock_is_free(course), "a failed notebook kept the course's lock held"
+    assert lock_is_free(course), "a failed notebook kept the course's lock held"
 
 
 @pytest.fixture(autouse=True)

@@ -95,33 +95,15 @@ def test_nbgrader_autograde_agrees(routes_class, by_grade, tmp_path):
 
 def test_formgrader_autograde_agrees(routes_class, by_grade, tmp_path):
     """The formgrader's Autograde button: nbgrader's API, in this (long-lived) process, one student at a time."""
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
+    from tests.helpers.formgrader_api import formgrader_api, lock_is_free
 
     course = shutil.copytree(routes_class, tmp_path / "course", symlinks=True)
-    config = Config(PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config())
-    config.CourseDirectory.root = str(course)
-    api = NbGraderAPI(CourseDirectory(config=config), config=config)
+    api = formgrader_api(course)
     for student in sorted(by_grade):
         result = api.autograde(CHAPTER, student, force=True, create=True)
         assert result["success"], result.get("log", "")[-3000:]
     assert cell_scores(course, by_grade) == by_grade
-    assert not (course / ".grading.lock").exists() or _lock_is_free(course)
-
-
-def _lock_is_free(course) -> bool:
-    import fcntl
-    import os
-    fd = os.open(course / ".grading.lock", os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(fd)
+    assert not (course / ".grading.lock").exists() or lock_is_free(course)
 
 
 def test_dask_workers_agree(routes_class, by_grade, tmp_path):
