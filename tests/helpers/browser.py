@@ -23,6 +23,9 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-dev-shm-usage", f"--window-size={DESKTOP_WIDTH},900", "--hide-scrollbars"]
 PAGE_TIMEOUT_S = 30
+# MathJax typesets a long page in seconds, but on a loaded 2-core machine a heavy page at a phone's width has taken
+# over 30 s; the wait answers by itself at MATH_TIMEOUT_S (naming the page), before the driver's own script timeout.
+MATH_TIMEOUT_S = 90
 
 
 def missing_reason() -> str | None:
@@ -71,7 +74,7 @@ def start_chrome(profile_dir: Path, download_dir: Path):
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(PAGE_TIMEOUT_S)
-    driver.set_script_timeout(PAGE_TIMEOUT_S)
+    driver.set_script_timeout(MATH_TIMEOUT_S + 30)
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(download_dir)})
     _blank(driver)
     return driver
@@ -96,12 +99,16 @@ def off_site(requests: list[str], base_url: str) -> list[str]:
 # Waits until MathJax (if the page loads it) has typeset the page; calls back with what went wrong, or null.
 _WAIT_FOR_MATH = """
 const done = arguments[arguments.length - 1];
-const deadline = Date.now() + arguments[0];
+const budget = arguments[0];
+const deadline = Date.now() + budget;
 (function poll() {
   if (document.readyState === "complete" && !document.querySelector(".math")) return done(null);
   const startup = window.MathJax && window.MathJax.startup;
   if (document.readyState === "complete" && startup && startup.promise) {
-    return startup.promise.then(() => done(null), (err) => done("MathJax failed: " + err));
+    const timer = setTimeout(() => done(`MathJax did not finish typesetting in ${budget / 1000} s`),
+                             Math.max(0, deadline - Date.now()));
+    return startup.promise.then(() => { clearTimeout(timer); done(null); },
+                                (err) => { clearTimeout(timer); done("MathJax failed: " + err); });
   }
   if (Date.now() > deadline) return done("MathJax did not start (is its script reachable?)");
   setTimeout(poll, 50);
@@ -280,7 +287,7 @@ def visit(driver, base_url: str, path: str) -> PageVisit:
         from selenium.webdriver.support.ui import WebDriverWait
         WebDriverWait(driver, PAGE_TIMEOUT_S).until(lambda d: d.current_url != base_url + path and d.execute_script(
             "return document.readyState === 'complete'"))
-    wait_error = driver.execute_async_script(_WAIT_FOR_MATH, PAGE_TIMEOUT_S * 1000)
+    wait_error = driver.execute_async_script(_WAIT_FOR_MATH, MATH_TIMEOUT_S * 1000)
     report = driver.execute_script(_REPORT)
     requests, failed = _network(driver)
     return PageVisit(path=path, report=report, console=driver.get_log("browser"), requests=requests,
